@@ -1,0 +1,143 @@
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { DestinationStream } from 'pino';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { HubConfig } from './config.ts';
+import { ERROR_CODES } from './errors.ts';
+import { createHubLogger } from './log.ts';
+import { openStore, migrateToLatest, type Store } from './store/db.ts';
+import { CatalogError, loadCatalogDir } from './catalog/catalog.loader.ts';
+import { Catalog } from './catalog/catalog.service.ts';
+import { Shield } from './shield/shield.ts';
+import { CitizenRepository } from './identity/citizen.repository.ts';
+import { SessionRepository } from './identity/session.repository.ts';
+import { SessionService } from './identity/session.service.ts';
+import { CitizenService } from './identity/citizen.service.ts';
+import { LoginService } from './identity/login.service.ts';
+import { AuditRepository } from './audit/audit.repository.ts';
+import { RecordsService } from './records/records.service.ts';
+import { createWebChannel, LOGIN_CODE_RULES } from './channels/web/web.channel.ts';
+import { SmsClient } from './channels/web/sms.client.ts';
+import type { Channel } from './channels/channel.ts';
+import { clientErrorHandler, installErrorHandling } from './http/error-handler.ts';
+import { healthRoutes } from './http/routes/health.routes.ts';
+import { catalogRoutes } from './http/routes/catalog.routes.ts';
+import { schemaRoutes } from './http/routes/schemas.routes.ts';
+import { identityRoutes } from './http/routes/identity.routes.ts';
+import { recordsRoutes } from './http/routes/records.routes.ts';
+import type { HubApp, HubServices } from './http/types.ts';
+import { MODEL_VERSION } from './model/index.ts';
+
+export interface BuildAppOptions {
+  /** An already open store (tests share one); otherwise the app opens its own and closes it. */
+  readonly store?: Store;
+  /** Where logs go (tests capture them); standard output otherwise. */
+  readonly logStream?: DestinationStream;
+  /** The SMS gateway's app key; a secret, never logged. */
+  readonly smsAppKey?: string;
+}
+
+export const DEMO_SMS_APP_KEY = 'hutong-demo-sms-app-key';
+
+function errorCodeTable(): string {
+  const rows = Object.entries(ERROR_CODES).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.description} |`);
+  return ['| code | status | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/**
+ * Builds the hub: opens and migrates the store, loads and checks the city catalog, wires the
+ * services and the HTTP routes. It does not listen; `server.ts` does.
+ *
+ * @example
+ *   const { app } = await buildApp(loadConfig(process.env, { dataDir: 'memory://' }))
+ *   const res = await app.inject({ method: 'GET', url: '/v1/cities' })
+ */
+export async function buildApp(config: HubConfig, options: BuildAppOptions = {}): Promise<{ app: HubApp; services: HubServices }> {
+  const catalogResult = await loadCatalogDir(config.catalogDir, config.catalogVars);
+  if (!catalogResult.ok) throw new CatalogError(catalogResult.problems);
+  const catalog = new Catalog(catalogResult.cities);
+
+  const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  try {
+    await migrateToLatest(store);
+  } catch (error) {
+    if (!options.store) await store.close();
+    throw error;
+  }
+
+  const logger = createHubLogger(config.logLevel, options.logStream);
+  const app: HubApp = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    clientErrorHandler,
+    trustProxy: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const citizenRepository = new CitizenRepository(store.db);
+  const sessionRepository = new SessionRepository(store.db);
+  const audit = new AuditRepository(store.db);
+  const sessions = new SessionService(sessionRepository, { secret: config.sessionSecret });
+  const webChannel = createWebChannel({
+    sessions: sessionRepository,
+    sms: new SmsClient(config.smsGatewayUrl, options.smsAppKey ?? process.env.HUTONG_SMS_APP_KEY ?? DEMO_SMS_APP_KEY),
+    codeKey: async () => Buffer.from(await sessions.signingKey()).toString('base64url'),
+    // Demo scripts log the same demo citizens in again and again; real deployments keep the limits.
+    rules: config.demoMode ? { ...LOGIN_CODE_RULES, resendAfterSeconds: 0, maxPerHour: 10_000 } : LOGIN_CODE_RULES,
+  });
+  const channels = new Map<string, Channel>([[webChannel.id, webChannel as unknown as Channel]]);
+  const services: HubServices = {
+    store,
+    catalog,
+    sessions,
+    webChannel,
+    login: new LoginService(channels, citizenRepository, sessions, audit),
+    citizens: new CitizenService(citizenRepository, audit),
+    records: new RecordsService({ catalog, citizens: citizenRepository, shield: new Shield(), audit, departmentTimeoutMs: config.departmentTimeoutMs }),
+  };
+
+  app.decorateRequest('principal', null);
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Hutong (互通) city services hub',
+        version: `${MODEL_VERSION}`,
+        description: `Publish a city service once; reach citizens from every entrance.\n\nErrors are \`{ "error": { "code", "message" } }\`. Codes:\n\n${errorCodeTable()}`,
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      tags: [
+        { name: 'catalog', description: 'Cities and their services' },
+        { name: 'identity', description: 'Login through a channel, linked identifiers' },
+        { name: 'records', description: 'A citizen\'s records from department systems' },
+        { name: 'schemas', description: 'The standard data model as JSON Schema' },
+        { name: 'operations', description: 'Health and readiness' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { schema: { hide: true } }, async () => ({
+    name: 'Hutong (互通)',
+    docs: '/docs',
+    openapi: '/openapi.json',
+    schemas: '/schemas',
+    cities: '/v1/cities',
+  }));
+  healthRoutes(app, services);
+  catalogRoutes(app, services);
+  schemaRoutes(app);
+  identityRoutes(app, services);
+  recordsRoutes(app, services);
+
+  app.addHook('onClose', async () => {
+    await catalog.close();
+    if (!options.store) await store.close();
+  });
+  await app.ready();
+  return { app, services };
+}

@@ -1,0 +1,53 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ServiceCategory, ServiceKind, RecordType } from '../model/catalog.ts';
+import { ChannelId, IdentifierKind, RegionCode, Slug } from '../model/common.ts';
+import { KNOWN_CONNECTOR_KINDS } from '../connectors/registry.ts';
+
+const Name = Type.Object({ zh: Type.String({ minLength: 1 }), en: Type.String({ minLength: 1 }) }, { additionalProperties: false });
+
+export const DepartmentConfig = Type.Object(
+  {
+    id: Slug,
+    name: Name,
+    connector: Type.Object(
+      {
+        kind: Type.Union(KNOWN_CONNECTOR_KINDS.map((k) => Type.Literal(k))),
+        options: Type.Record(Type.String(), Type.Unknown(), { description: 'validated by the connector kind' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type DepartmentConfig = Static<typeof DepartmentConfig>;
+
+export const ServiceConfig = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z]+\\.[a-z][a-z0-9-]*$', description: 'category.service' }),
+    departments: Type.Array(Slug, { minItems: 1, uniqueItems: true, description: 'departments whose systems hold the records' }),
+    category: ServiceCategory,
+    kinds: Type.Array(ServiceKind, { minItems: 1, uniqueItems: true, description: 'the first is the primary function' }),
+    name: Name,
+    recordType: Type.Optional(RecordType),
+    requiredIdentifiers: Type.Array(IdentifierKind, { uniqueItems: true }),
+    channels: Type.Array(ChannelId, { minItems: 1, uniqueItems: true }),
+    cacheTtlSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 300 }),
+  },
+  { additionalProperties: false },
+);
+export type ServiceConfig = Static<typeof ServiceConfig>;
+
+/** One city's YAML file: the city, its departments with connector settings, and its services. */
+export const CityConfig = Type.Object(
+  {
+    id: Slug,
+    regionCode: RegionCode,
+    name: Name,
+    timeZone: Type.String({ minLength: 1 }),
+    platePrefix: Type.String({ minLength: 1, maxLength: 2 }),
+    departments: Type.Array(DepartmentConfig, { minItems: 1 }),
+    services: Type.Array(ServiceConfig, { minItems: 1 }),
+  },
+  { additionalProperties: false, $comment: 'Hutong city configuration, one file per city' },
+);
+export type CityConfig = Static<typeof CityConfig>;

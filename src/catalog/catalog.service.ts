@@ -1,0 +1,147 @@
+import { Value } from '@sinclair/typebox/value';
+import type { City, Department, Service, ServiceKind } from '../model/catalog.ts';
+import type { Connector, ConnectorContext } from '../connectors/connector.ts';
+import { INSTALLED_CONNECTORS } from '../connectors/registry.ts';
+import { hutongError } from '../errors.ts';
+import type { CityConfig, DepartmentConfig, ServiceConfig } from './catalog.schema.ts';
+import type { LoadedCityFile } from './catalog.loader.ts';
+
+/**
+ * Functions of a service this hub can carry out, besides querying through a connector. A function
+ * missing here is listed as unavailable with this reason, never pretended.
+ */
+const FUNCTIONS_NOT_INSTALLED: Partial<Record<ServiceKind, string>> = {
+  payment: 'paying through a wallet is not installed in this hub yet',
+  booking: 'booking with the department is not installed in this hub yet',
+  action: 'acting on department records is not installed in this hub yet',
+  notification: 'reminder delivery is not installed in this hub yet',
+};
+
+export interface ServiceEntry {
+  readonly service: Service;
+  readonly config: ServiceConfig;
+}
+
+interface DepartmentEntry {
+  readonly department: Department;
+  readonly config: DepartmentConfig;
+  readonly context: ConnectorContext;
+  connector?: Connector;
+}
+
+interface CityEntry {
+  readonly city: City;
+  readonly departments: ReadonlyMap<string, DepartmentEntry>;
+  readonly services: ReadonlyMap<string, ServiceEntry>;
+}
+
+/** Why a department cannot answer the service's queries, or undefined when it can. */
+function departmentQueryProblem(config: ServiceConfig, department: DepartmentEntry): string | undefined {
+  const kind = department.config.connector.kind;
+  if (!INSTALLED_CONNECTORS.has(kind)) return `department "${department.department.id}" speaks ${kind}, and the ${kind} connector is not installed in this hub yet`;
+  if (!config.recordType) return undefined;
+  const records = (department.config.connector.options as { records?: Record<string, unknown> }).records ?? {};
+  if (!(config.recordType in records)) return `department "${department.department.id}" has no ${config.recordType} mapping configured`;
+  return undefined;
+}
+
+function queryAvailability(config: ServiceConfig, departments: readonly DepartmentEntry[]): string | undefined {
+  const problems = departments.map((d) => departmentQueryProblem(config, d)).filter((p): p is string => p !== undefined);
+  return problems.length === 0 ? undefined : problems.join('; ');
+}
+
+function describeService(cityId: string, config: ServiceConfig, departments: readonly DepartmentEntry[]): Service {
+  const functions = config.kinds.map((kind) => {
+    const reason = kind === 'query' ? queryAvailability(config, departments) : FUNCTIONS_NOT_INSTALLED[kind];
+    return reason === undefined ? { kind, available: true } : { kind, available: false, unavailableReason: reason };
+  });
+  const primary = functions[0];
+  return {
+    id: config.id,
+    cityId,
+    departmentIds: config.departments,
+    category: config.category,
+    kind: primary.kind,
+    functions,
+    name: config.name,
+    ...(config.recordType ? { recordType: config.recordType } : {}),
+    requiredIdentifiers: config.requiredIdentifiers,
+    channels: config.channels,
+    available: primary.available,
+    ...(primary.unavailableReason ? { unavailableReason: primary.unavailableReason } : {}),
+  };
+}
+
+function buildCity(file: LoadedCityFile): CityEntry {
+  const config: CityConfig = file.config;
+  const city: City = { id: config.id, regionCode: config.regionCode, name: config.name, timeZone: config.timeZone, platePrefix: config.platePrefix };
+  const departments = new Map<string, DepartmentEntry>();
+  for (const d of config.departments) {
+    departments.set(d.id, {
+      department: { id: d.id, cityId: config.id, name: d.name, connectorKind: d.connector.kind },
+      config: d,
+      context: Object.freeze({ cityId: config.id, departmentId: d.id, timeZone: config.timeZone, configDir: file.dir }),
+    });
+  }
+  const services = new Map<string, ServiceEntry>();
+  for (const s of config.services) {
+    services.set(s.id, { config: s, service: describeService(config.id, s, s.departments.map((id) => departments.get(id)!)) });
+  }
+  return { city, departments, services };
+}
+
+/** The cities, departments and services this hub offers, built from checked city files. */
+export class Catalog {
+  readonly #cities: ReadonlyMap<string, CityEntry>;
+
+  constructor(files: readonly LoadedCityFile[]) {
+    this.#cities = new Map(files.map((f) => [f.config.id, buildCity(f)]));
+  }
+
+  listCities(): City[] {
+    return [...this.#cities.values()].map((c) => c.city);
+  }
+
+  getCity(cityId: string): City {
+    return this.#entry(cityId).city;
+  }
+
+  listServices(cityId: string): Service[] {
+    return [...this.#entry(cityId).services.values()].map((s) => s.service);
+  }
+
+  getService(cityId: string, serviceId: string): ServiceEntry {
+    const service = this.#entry(cityId).services.get(serviceId);
+    if (!service) throw hutongError('HUTONG_ERR_SERVICE_NOT_FOUND', `No service "${serviceId}" in ${cityId}`);
+    return service;
+  }
+
+  listDepartments(cityId: string): Department[] {
+    return [...this.#entry(cityId).departments.values()].map((d) => d.department);
+  }
+
+  /** The connector of an installed kind for a department, created on first use. */
+  connectorFor(cityId: string, departmentId: string): Connector {
+    const entry = this.#entry(cityId).departments.get(departmentId);
+    if (!entry) throw new TypeError(`no department ${cityId}/${departmentId}`);
+    if (!entry.connector) {
+      const definition = INSTALLED_CONNECTORS.get(entry.config.connector.kind);
+      if (!definition) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `The ${entry.config.connector.kind} connector is not installed`);
+      const options = Value.Default(definition.optionsSchema, structuredClone(entry.config.connector.options));
+      entry.connector = definition.create(options as never, entry.context);
+    }
+    return entry.connector;
+  }
+
+  async close(): Promise<void> {
+    for (const city of this.#cities.values()) {
+      for (const department of city.departments.values()) await department.connector?.close?.();
+    }
+  }
+
+  #entry(cityId: string): CityEntry {
+    const entry = this.#cities.get(cityId);
+    if (!entry) throw hutongError('HUTONG_ERR_CITY_NOT_FOUND', `No city with id "${cityId}"`);
+    return entry;
+  }
+}

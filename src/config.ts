@@ -1,0 +1,67 @@
+import path from 'node:path';
+
+/** Everything the hub reads from its environment, validated once and frozen. */
+export interface HubConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Folder of the embedded store (PGlite) and other local state; `memory://` keeps nothing. */
+  readonly dataDir: string;
+  /** PostgreSQL connection string; when set, replaces the embedded store. */
+  readonly databaseUrl?: string;
+  /** Redis connection string for the shared cache and limits (used once scale-out lands). */
+  readonly redisUrl?: string;
+  /** Folder of city YAML files. */
+  readonly catalogDir: string;
+  /** Variables available to `${NAME}` references in the city YAML (defaults to the process environment). */
+  readonly catalogVars: Readonly<Record<string, string | undefined>>;
+  /** Base URL of the SMS gateway used by the `web` channel's login codes. */
+  readonly smsGatewayUrl: string;
+  /** Secret for signing session tokens; when absent, one is generated and kept in the store. */
+  readonly sessionSecret?: string;
+  readonly logLevel: string;
+  /** Default deadline of one department call, in milliseconds. */
+  readonly departmentTimeoutMs: number;
+  /** Emulators are part of this deployment: demo-only conveniences are switched on. */
+  readonly demoMode: boolean;
+}
+
+export const DEFAULT_EMULATORS_URL = 'http://127.0.0.1:4100';
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/**
+ * Reads the hub's configuration from environment variables (and explicit overrides, which win).
+ *
+ * @example
+ *   const config = loadConfig(process.env, { port: 0, dataDir: 'memory://' })
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<HubConfig> = {}): HubConfig {
+  const emulatorsUrl = env.HUTONG_EMULATORS_URL || DEFAULT_EMULATORS_URL;
+  const dataDir = env.HUTONG_DATA_DIR || './data';
+  const config: HubConfig = {
+    host: env.HOST || '127.0.0.1',
+    port: integer('PORT', env.PORT, 3000, 0, 65535),
+    dataDir: dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir),
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    catalogDir: path.resolve(env.HUTONG_CONFIG || 'config/cities'),
+    catalogVars: { HUTONG_EMULATORS_URL: emulatorsUrl, ...env },
+    smsGatewayUrl: env.HUTONG_SMS_GATEWAY_URL || `${emulatorsUrl}/sms`,
+    sessionSecret: env.HUTONG_SESSION_SECRET || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+    departmentTimeoutMs: integer('HUTONG_DEPARTMENT_TIMEOUT_MS', env.HUTONG_DEPARTMENT_TIMEOUT_MS, 3000, 1, 600_000),
+    demoMode: env.HUTONG_DEMO === '1' || env.HUTONG_DEMO === 'true',
+    ...overrides,
+  };
+  if (config.sessionSecret !== undefined && config.sessionSecret.length < 32) {
+    throw new Error('HUTONG_SESSION_SECRET must be at least 32 characters');
+  }
+  return Object.freeze(config);
+}

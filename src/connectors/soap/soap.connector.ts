@@ -1,0 +1,145 @@
+import path from 'node:path';
+import { access } from 'node:fs/promises';
+import { Type, type Static } from '@sinclair/typebox';
+import soap from 'soap';
+import { hutongError, isHutongError } from '../../errors.ts';
+import { RecordType } from '../../model/catalog.ts';
+import { defineConnector, type Connector, type ConnectorContext, type RecordQuery } from '../connector.ts';
+import { compileMapping, loadMappingFile, type Mapping } from '../mapping.ts';
+import { classifyTransportError } from '../transport-errors.ts';
+
+const SoapRecordOptions = Type.Object(
+  {
+    operation: Type.String({ minLength: 1, description: 'WSDL operation name' }),
+    request: Type.String({ minLength: 1, description: 'JSONata building the SOAP arguments from { identifier, page, pageSize }' }),
+    response: Type.String({ minLength: 1, description: 'path of a JSONata file mapping one page to { records, total }' }),
+    pageSize: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    maxPages: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
+  },
+  { additionalProperties: false },
+);
+
+export const SoapOptions = Type.Object(
+  {
+    wsdl: Type.String({ minLength: 1, description: 'URL of the WSDL' }),
+    endpoint: Type.Optional(Type.String({ description: 'overrides the WSDL soap:address' })),
+    records: Type.Partial(Type.Record(RecordType, SoapRecordOptions), { additionalProperties: false, minProperties: 1, description: 'one entry per record type the department answers' }),
+  },
+  { additionalProperties: false },
+);
+export type SoapOptions = Static<typeof SoapOptions>;
+type SoapRecordOptions = Static<typeof SoapRecordOptions>;
+
+function recordEntries(options: SoapOptions): Array<[string, SoapRecordOptions]> {
+  return Object.entries(options.records) as Array<[string, SoapRecordOptions]>;
+}
+
+interface CompiledRecordMapping {
+  readonly operation: string;
+  readonly request: Mapping;
+  readonly response: Promise<Mapping>;
+  readonly pageSize: number;
+  readonly maxPages: number;
+}
+
+type SoapMethod = (args: unknown, options: { signal: AbortSignal }) => Promise<[unknown, ...unknown[]]>;
+
+/** The soap package reports a SOAP Fault as an error carrying the parsed fault under `root.Envelope.Body.Fault`. */
+function soapFaultOf(error: unknown): { code: string; text: string } | undefined {
+  const fault = (error as { root?: { Envelope?: { Body?: { Fault?: Record<string, unknown> } } } })?.root?.Envelope?.Body?.Fault;
+  if (!fault) return undefined;
+  return { code: String(fault.faultcode ?? ''), text: String(fault.faultstring ?? '') };
+}
+
+function mappingPath(context: ConnectorContext, file: string): string {
+  return path.resolve(context.configDir, file);
+}
+
+function createSoapConnector(options: SoapOptions, context: ConnectorContext): Connector {
+  const compiled = new Map<string, CompiledRecordMapping>();
+  for (const [recordType, record] of recordEntries(options)) {
+    compiled.set(recordType, {
+      operation: record.operation,
+      request: compileMapping(record.request, context),
+      response: loadMappingFile(mappingPath(context, record.response), context),
+      pageSize: record.pageSize ?? 50,
+      maxPages: record.maxPages ?? 20,
+    });
+  }
+  let client: Promise<soap.Client> | undefined;
+  const clientFor = (): Promise<soap.Client> => {
+    client ??= soap.createClientAsync(options.wsdl, options.endpoint ? { endpoint: options.endpoint } : {}).catch((error: unknown) => {
+      client = undefined; // the next call tries the WSDL again
+      throw error;
+    });
+    return client;
+  };
+
+  return {
+    kind: 'soap',
+    recordTypes: new Set(compiled.keys()) as ReadonlySet<RecordType>,
+    async fetchRecords(query: RecordQuery, { signal }) {
+      const mapping = compiled.get(query.recordType);
+      if (!mapping) throw new TypeError(`${context.cityId}/${context.departmentId} maps no ${query.recordType}`);
+      const where = `${context.cityId}/${context.departmentId}`;
+      const records: unknown[] = [];
+      try {
+        const soapClient = await clientFor();
+        const method = (soapClient as unknown as Record<string, SoapMethod>)[`${mapping.operation}Async`];
+        if (typeof method !== 'function') {
+          throw hutongError('HUTONG_ERR_DEPARTMENT_FAULT', `${where}: the WSDL has no operation ${mapping.operation}`);
+        }
+        const responseMapping = await mapping.response;
+        for (let page = 1; page <= mapping.maxPages; page++) {
+          const input = { identifier: query.identifier.value, identifierKind: query.identifier.kind, page, pageSize: mapping.pageSize };
+          const args = await mapping.request.evaluate(input);
+          const [result] = await method.call(soapClient, args, { signal });
+          const mapped = (await responseMapping.evaluate(result ?? {}, {
+            cityId: context.cityId,
+            departmentId: context.departmentId,
+          })) as { records?: unknown; total?: unknown } | undefined;
+          const pageRecords = mapped?.records === undefined ? [] : Array.isArray(mapped.records) ? mapped.records : [mapped.records];
+          records.push(...pageRecords);
+          const total = Number(mapped?.total ?? records.length);
+          if (pageRecords.length === 0 || records.length >= total) break;
+        }
+      } catch (error) {
+        if (isHutongError(error)) throw error;
+        const fault = soapFaultOf(error);
+        if (fault) {
+          throw hutongError('HUTONG_ERR_DEPARTMENT_FAULT', `${where} answered a SOAP fault ${fault.code}: ${fault.text}`, {
+            details: { faultcode: fault.code },
+            cause: error,
+          });
+        }
+        throw classifyTransportError(error, where, signal);
+      }
+      return records;
+    },
+  };
+}
+
+export const soapConnector = defineConnector({
+  kind: 'soap',
+  optionsSchema: SoapOptions,
+  async validateOptions(options, context) {
+    const problems: Array<{ path: string; message: string }> = [];
+    for (const [recordType, record] of recordEntries(options)) {
+      try {
+        compileMapping(record.request, context);
+      } catch (error) {
+        problems.push({ path: `records.${recordType}.request`, message: `JSONata does not compile: ${(error as Error).message}` });
+      }
+      const file = mappingPath(context, record.response);
+      try {
+        await access(file);
+        await loadMappingFile(file, context);
+      } catch (error) {
+        const message = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `mapping file ${file} does not exist` : `mapping file ${file} does not compile: ${(error as Error).message}`;
+        problems.push({ path: `records.${recordType}.response`, message });
+      }
+    }
+    return problems;
+  },
+  create: createSoapConnector,
+});

@@ -1,0 +1,65 @@
+/**
+ * The one registry of Hutong's error codes. Every error a client can see is listed here with its
+ * HTTP status and a short description; the OpenAPI document publishes this table.
+ *
+ * @example
+ *   throw hutongError('HUTONG_ERR_CITY_NOT_FOUND', `No city with id "${id}"`)
+ */
+export const ERROR_CODES = {
+  HUTONG_ERR_VALIDATION: { status: 400, description: 'The request does not match its schema.' },
+  HUTONG_ERR_MALFORMED_BODY: { status: 400, description: 'The request body could not be parsed.' },
+  HUTONG_ERR_MALFORMED_REQUEST: { status: 400, description: 'The HTTP request itself is malformed (e.g. unencoded characters in the URL).' },
+  HUTONG_ERR_INVALID_PLATE: { status: 400, description: 'The licence plate number is not a valid Chinese plate.' },
+  HUTONG_ERR_INVALID_NATIONAL_ID: { status: 400, description: 'The national id fails the GB 11643 rules.' },
+  HUTONG_ERR_INVALID_PHONE: { status: 400, description: 'The phone number is not a mainland mobile number.' },
+  HUTONG_ERR_IDENTIFIER_KIND_UNSUPPORTED: { status: 400, description: 'This kind of identifier cannot be linked yet.' },
+  HUTONG_ERR_IDENTIFIER_REQUIRED: { status: 400, description: 'The service needs an identifier the citizen has not linked.' },
+  HUTONG_ERR_CONSENT_REQUIRED: { status: 400, description: 'Linking an identifier needs the citizen\'s consent to the current text.' },
+  HUTONG_ERR_UNAUTHENTICATED: { status: 401, description: 'A valid bearer token is required.' },
+  HUTONG_ERR_LOGIN_CODE_INVALID: { status: 401, description: 'The one-time login code is wrong, used or expired.' },
+  HUTONG_ERR_IDENTIFIER_NOT_LINKED: { status: 403, description: 'The identifier is not linked to this citizen.' },
+  HUTONG_ERR_CITY_NOT_FOUND: { status: 404, description: 'No city with that id.' },
+  HUTONG_ERR_SERVICE_NOT_FOUND: { status: 404, description: 'No service with that id in the city.' },
+  HUTONG_ERR_CHANNEL_NOT_FOUND: { status: 404, description: 'No entrance channel with that id is installed.' },
+  HUTONG_ERR_SCHEMA_NOT_FOUND: { status: 404, description: 'No published schema with that name.' },
+  HUTONG_ERR_IDENTIFIER_NOT_FOUND: { status: 404, description: 'No linked identifier with that id.' },
+  HUTONG_ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No route matches the method and path.' },
+  HUTONG_ERR_IDENTIFIER_ALREADY_LINKED: { status: 409, description: 'The identifier is already linked to another citizen.' },
+  HUTONG_ERR_PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is too large.' },
+  HUTONG_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request body has an unsupported content type.' },
+  HUTONG_ERR_LOGIN_CODE_THROTTLED: { status: 429, description: 'Too many login codes requested for this phone; wait and retry.' },
+  HUTONG_ERR_INTERNAL: { status: 500, description: 'An unexpected error; it has been logged.' },
+  HUTONG_ERR_DEPARTMENT_FAULT: { status: 502, description: 'The department system answered with an error.' },
+  HUTONG_ERR_DEPARTMENT_MAPPING: { status: 502, description: 'The department answer could not be mapped to the standard model.' },
+  HUTONG_ERR_DEPARTMENT_UNREACHABLE: { status: 502, description: 'The department system could not be reached.' },
+  HUTONG_ERR_SMS_UNAVAILABLE: { status: 502, description: 'The SMS gateway did not accept the message.' },
+  HUTONG_ERR_SERVICE_UNAVAILABLE: { status: 503, description: 'The service is listed but not available in this city; the reason says why.' },
+  HUTONG_ERR_STORE_UNAVAILABLE: { status: 503, description: 'The data store is not reachable.' },
+  HUTONG_ERR_DEPARTMENT_TIMEOUT: { status: 504, description: 'The department system did not answer within its deadline.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error a client is meant to see: a stable code, a message, and the status from the registry. */
+export class HutongError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, options?: { details?: unknown; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HutongError';
+    this.code = code;
+    this.statusCode = ERROR_CODES[code].status;
+    this.details = options?.details;
+  }
+}
+
+/** Creates a {@link HutongError}; `throw hutongError('HUTONG_ERR_CITY_NOT_FOUND', 'No city "x"')`. */
+export function hutongError(code: ErrorCode, message: string, options?: { details?: unknown; cause?: unknown }): HutongError {
+  return new HutongError(code, message, options);
+}
+
+export function isHutongError(error: unknown): error is HutongError {
+  return error instanceof HutongError;
+}

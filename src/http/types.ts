@@ -1,0 +1,23 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Catalog } from '../catalog/catalog.service.ts';
+import type { Store } from '../store/db.ts';
+import type { CitizenService } from '../identity/citizen.service.ts';
+import type { LoginService } from '../identity/login.service.ts';
+import type { SessionService } from '../identity/session.service.ts';
+import type { RecordsService } from '../records/records.service.ts';
+import type { WebChannel } from '../channels/web/web.channel.ts';
+
+/** The Fastify instance with the TypeBox type provider, as routes see it. */
+export type HubApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** The services routes call; routes hold no logic of their own. */
+export interface HubServices {
+  readonly store: Store;
+  readonly catalog: Catalog;
+  readonly sessions: SessionService;
+  readonly login: LoginService;
+  readonly citizens: CitizenService;
+  readonly records: RecordsService;
+  readonly webChannel: WebChannel;
+}

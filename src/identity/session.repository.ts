@@ -1,0 +1,99 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+
+export interface LoginCodeRow {
+  readonly id: string;
+  readonly codeHash: string;
+  readonly attempts: number;
+  readonly expiresAt: Date;
+}
+
+/** Login codes, sessions and the hub's own secrets. */
+export class SessionRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createLoginCode(input: { channel: string; subject: string; codeHash: string; expiresAt: Date }): Promise<void> {
+    await this.db
+      .insertInto('login_codes')
+      .values({ channel: input.channel, subject: input.subject, code_hash: input.codeHash, expires_at: input.expiresAt })
+      .execute();
+  }
+
+  /** How many codes were issued for the subject since a time, and when the latest was. */
+  async recentLoginCodes(channel: string, subject: string, since: Date): Promise<{ count: number; latest?: Date }> {
+    const row = await this.db
+      .selectFrom('login_codes')
+      .select([sql<string>`count(*)`.as('count'), sql<Date | null>`max(created_at)`.as('latest')])
+      .where('channel', '=', channel)
+      .where('subject', '=', subject)
+      .where('created_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return { count: Number(row.count), latest: row.latest ?? undefined };
+  }
+
+  /** The newest unused, unexpired code for the subject. */
+  async latestActiveLoginCode(channel: string, subject: string): Promise<LoginCodeRow | undefined> {
+    return this.db
+      .selectFrom('login_codes')
+      .select(['id', 'code_hash as codeHash', 'attempts', 'expires_at as expiresAt'])
+      .where('channel', '=', channel)
+      .where('subject', '=', subject)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', new Date())
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  /** Counts one attempt; returns the attempts made including this one. */
+  async countLoginAttempt(id: string): Promise<number> {
+    const row = await this.db
+      .updateTable('login_codes')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .returning('attempts')
+      .executeTakeFirstOrThrow();
+    return row.attempts;
+  }
+
+  /** Marks a code used; false when it was already used (so a code logs in once). */
+  async consumeLoginCode(id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('login_codes')
+      .set({ used_at: new Date() })
+      .where('id', '=', id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async createSession(input: { citizenId: string; channel: string; expiresAt: Date }): Promise<string> {
+    const row = await this.db
+      .insertInto('sessions')
+      .values({ citizen_id: input.citizenId, channel: input.channel, expires_at: input.expiresAt })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async findActiveSession(id: string): Promise<{ citizenId: string; channel: string } | undefined> {
+    return this.db
+      .selectFrom('sessions')
+      .select(['citizen_id as citizenId', 'channel'])
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', new Date())
+      .executeTakeFirst();
+  }
+
+  async revokeSession(id: string): Promise<void> {
+    await this.db.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+
+  /** A named secret, generated once and shared by every hub process on the same store. */
+  async getOrCreateSecret(name: string, generate: () => string): Promise<string> {
+    await this.db.insertInto('hub_secrets').values({ name, value: generate() }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    const row = await this.db.selectFrom('hub_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+    return row.value;
+  }
+}

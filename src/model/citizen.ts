@@ -1,0 +1,38 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ChannelId, IdentifierKind, Scope, Timestamp, Uuid } from './common.ts';
+
+export const Consent = Type.Object({
+  channel: ChannelId,
+  scope: Scope,
+  textVersion: Type.String(),
+  grantedAt: Timestamp,
+  revokedAt: Type.Optional(Timestamp),
+});
+export type Consent = Static<typeof Consent>;
+
+export const LinkedIdentity = Type.Object({
+  channel: ChannelId,
+  linkedAt: Timestamp,
+  lastLoginAt: Timestamp,
+});
+export type LinkedIdentity = Static<typeof LinkedIdentity>;
+
+/** An identifier the citizen linked; `display` is masked, the full value only goes to departments. */
+export const LinkedIdentifier = Type.Object({
+  id: Uuid,
+  kind: IdentifierKind,
+  value: Type.String({ description: 'the identifier, shown only to its holder' }),
+  display: Type.String({ description: 'masked form for lists and logs' }),
+  linkedAt: Timestamp,
+  consent: Type.Object({ channel: ChannelId, textVersion: Type.String(), grantedAt: Timestamp }),
+});
+export type LinkedIdentifier = Static<typeof LinkedIdentifier>;
+
+export const Citizen = Type.Object({
+  id: Uuid,
+  createdAt: Timestamp,
+  identities: Type.Array(LinkedIdentity, { description: 'channels this citizen has logged in through' }),
+  identifiers: Type.Array(LinkedIdentifier),
+  consents: Type.Array(Consent),
+});
+export type Citizen = Static<typeof Citizen>;

@@ -1,0 +1,102 @@
+import { LRUCache } from 'lru-cache';
+import { hutongError, isHutongError } from '../errors.ts';
+
+/** One call to a department, as the shield sees it. */
+export interface DepartmentCall<T> {
+  /** `city/department`, for limits and messages. */
+  readonly department: string;
+  /** Cache key: the same key means the same answer (department, operation and arguments). */
+  readonly key: string;
+  /** How long an answer stays fresh; 0 means never cached. */
+  readonly ttlMs: number;
+  /** Deadline for the department to answer; passed to the wire as an AbortSignal. */
+  readonly timeoutMs: number;
+  load(signal: AbortSignal): Promise<T>;
+}
+
+/**
+ * How the answer was obtained: `live` from the department just now, `cached` within its TTL,
+ * `stale` past its TTL because the department failed (the error is kept in `staleBecause`).
+ */
+export type Freshness = 'live' | 'cached' | 'stale';
+
+export interface ShieldedAnswer<T> {
+  readonly value: T;
+  readonly freshness: Freshness;
+  readonly fetchedAt: Date;
+  readonly staleBecause?: string;
+}
+
+interface CacheEntry {
+  readonly value: unknown;
+  readonly fetchedAt: Date;
+}
+
+type Loader = (signal: AbortSignal) => Promise<unknown>;
+
+export interface ShieldOptions {
+  /** Most answers kept in memory. */
+  readonly maxEntries?: number;
+}
+
+/**
+ * The only path from the hub to a department: a deadline on every call, a read-through cache
+ * with single-flight (one department call per key however many citizens ask at once), and
+ * stale-if-error. Limits and breakers join it as the shield grows.
+ *
+ * @example
+ *   const answer = await shield.call({ department: 'shanghai/traffic-police', key, ttlMs: 300_000,
+ *     timeoutMs: 3000, load: (signal) => connector.fetchRecords(query, { signal }) })
+ */
+export class Shield {
+  readonly #cache: LRUCache<string, CacheEntry, Loader>;
+
+  constructor(options: ShieldOptions = {}) {
+    this.#cache = new LRUCache<string, CacheEntry, Loader>({
+      max: options.maxEntries ?? 100_000,
+      ttl: 1, // replaced per entry by the caller's TTL
+      allowStaleOnFetchRejection: true,
+      allowStaleOnFetchAbort: true,
+      fetchMethod: async (_key, _stale, { signal, context }) => ({ value: await context(signal), fetchedAt: new Date() }),
+    });
+  }
+
+  async call<T>(call: DepartmentCall<T>): Promise<ShieldedAnswer<T>> {
+    const withDeadline: Loader = async (signal) => {
+      const deadline = AbortSignal.any([signal, AbortSignal.timeout(call.timeoutMs)]);
+      try {
+        return await call.load(deadline);
+      } catch (error) {
+        if (!isHutongError(error) && deadline.aborted) {
+          throw hutongError('HUTONG_ERR_DEPARTMENT_TIMEOUT', `${call.department} did not answer within ${call.timeoutMs} ms`, { cause: error });
+        }
+        throw error;
+      }
+    };
+    if (call.ttlMs <= 0) {
+      return { value: (await withDeadline(new AbortController().signal)) as T, freshness: 'live', fetchedAt: new Date() };
+    }
+    const status: LRUCache.Status<string, CacheEntry, Loader> = {};
+    const entry = await this.#cache.fetch(call.key, { context: withDeadline, ttl: call.ttlMs, status });
+    if (entry === undefined) throw hutongError('HUTONG_ERR_INTERNAL', `no answer for ${call.department}`);
+    if (status.returnedStale) {
+      return { value: entry.value as T, freshness: 'stale', fetchedAt: entry.fetchedAt, staleBecause: describe(status.fetchError) };
+    }
+    const live = status.fetch === 'miss' || status.fetch === 'refresh' || status.fetch === 'inflight';
+    return { value: entry.value as T, freshness: live ? 'live' : 'cached', fetchedAt: entry.fetchedAt };
+  }
+
+  /** Forgets an answer, so the next call asks the department again. */
+  invalidate(key: string): void {
+    this.#cache.delete(key);
+  }
+
+  get size(): number {
+    return this.#cache.size;
+  }
+}
+
+function describe(error: unknown): string | undefined {
+  if (error === undefined) return undefined;
+  return isHutongError(error) ? error.code : error instanceof Error ? error.message : String(error);
+}
