@@ -55,7 +55,9 @@ export class Shield {
     this.#cache = new LRUCache<string, CacheEntry, Loader>({
       max: options.maxEntries ?? 100_000,
       ttl: 1, // replaced per entry by the caller's TTL
-      allowStaleOnFetchRejection: true,
+      // A failed refresh rejects (so every waiting caller sees the error) but keeps the old
+      // answer in the cache, where `call` finds it for stale-if-error.
+      noDeleteOnFetchRejection: true,
       allowStaleOnFetchAbort: true,
       fetchMethod: async (_key, _stale, { signal, context }) => ({ value: await context(signal), fetchedAt: new Date() }),
     });
@@ -77,12 +79,20 @@ export class Shield {
       return { value: (await withDeadline(new AbortController().signal)) as T, freshness: 'live', fetchedAt: new Date() };
     }
     const status: LRUCache.Status<string, CacheEntry, Loader> = {};
-    const entry = await this.#cache.fetch(call.key, { context: withDeadline, ttl: call.ttlMs, status });
+    let entry: CacheEntry | undefined;
+    try {
+      entry = await this.#cache.fetch(call.key, { context: withDeadline, ttl: call.ttlMs, status });
+    } catch (error) {
+      const stale = this.#cache.peek(call.key, { allowStale: true });
+      if (stale === undefined) throw error;
+      return { value: stale.value as T, freshness: 'stale', fetchedAt: stale.fetchedAt, staleBecause: describe(error) };
+    }
     if (entry === undefined) throw hutongError('HUTONG_ERR_INTERNAL', `no answer for ${call.department}`);
     if (status.returnedStale) {
       return { value: entry.value as T, freshness: 'stale', fetchedAt: entry.fetchedAt, staleBecause: describe(status.fetchError) };
     }
-    const live = status.fetch === 'miss' || status.fetch === 'refresh' || status.fetch === 'inflight';
+    // Anything but a hit was loaded just now ('stale' means the TTL had passed and it was reloaded).
+    const live = status.fetch !== 'hit';
     return { value: entry.value as T, freshness: live ? 'live' : 'cached', fetchedAt: entry.fetchedAt };
   }
 

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { Value } from '@sinclair/typebox/value';
+import { startEmulators, type RunningEmulators } from '../../../emulators/index.ts';
+import { generateViolations, type LegacyViolationRecord } from '../../../emulators/departments/traffic-police/violations.ts';
+import { isHutongError, type ErrorCode } from '../../errors.ts';
+import '../../model/formats.ts';
+import { TrafficViolation } from '../../model/records.ts';
+import type { ConnectorContext, RecordQuery } from '../connector.ts';
+import { SoapOptions, soapConnector } from './soap.connector.ts';
+
+const REFERENCE_DATE = new Date('2026-11-01T00:00:00+08:00');
+const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../config/cities');
+const CONTEXT: ConnectorContext = { cityId: 'shanghai', departmentId: 'traffic-police', timeZone: 'Asia/Shanghai', configDir: CONFIG_DIR };
+// The same request expression and mapping file as config/cities/shanghai.yaml.
+const REQUEST = '{ "hphm": identifier, "hpzl": $plateTypeCode(identifier), "pageNo": page, "pageSize": pageSize }';
+const RESPONSE = '../mappings/traffic-police-soap/violations.jsonata';
+
+let emulators: RunningEmulators;
+
+before(async () => {
+  emulators = await startEmulators({ port: 0, smsAppKey: 'test-key', referenceDate: REFERENCE_DATE });
+});
+
+after(async () => {
+  await emulators.close();
+});
+
+function options(overrides: { wsdl?: string; endpoint?: string; pageSize?: number; request?: string; response?: string } = {}): SoapOptions {
+  const record: Record<string, unknown> = {
+    operation: 'QueryViolations',
+    request: overrides.request ?? REQUEST,
+    response: overrides.response ?? RESPONSE,
+  };
+  if (overrides.pageSize !== undefined) record.pageSize = overrides.pageSize;
+  const raw: Record<string, unknown> = {
+    wsdl: overrides.wsdl ?? `${emulators.url}/traffic-police/shanghai/ws?wsdl`,
+    records: { TrafficViolation: record },
+  };
+  if (overrides.endpoint !== undefined) raw.endpoint = overrides.endpoint;
+  // As the catalog does: defaults first, then create.
+  const withDefaults = Value.Default(SoapOptions, raw) as SoapOptions;
+  assert.ok(Value.Check(SoapOptions, withDefaults), 'test options are valid SoapOptions');
+  return withDefaults;
+}
+
+function query(plate: string): RecordQuery {
+  return { recordType: 'TrafficViolation', identifier: { kind: 'plate', value: plate } };
+}
+
+/** The standard-model records the mapping should produce, computed from the generator without JSONata. */
+function expectedRecords(plate: string): unknown[] {
+  return generateViolations('shanghai', plate, REFERENCE_DATE).map((r: LegacyViolationRecord) => {
+    const [yuan, fen = '00'] = r.FKJE.split('.');
+    return {
+      id: r.XH,
+      cityId: 'shanghai',
+      departmentId: 'traffic-police',
+      plate: r.HPHM,
+      occurredAt: `${r.WFSJ.replace(' ', 'T')}+08:00`,
+      location: r.WFDZ,
+      code: r.WFXW,
+      description: r.WFNR,
+      fineFen: Number(yuan) * 100 + Number(fen.padEnd(2, '0')),
+      points: Number(r.WFJFS),
+      status: r.JKBJ === '1' ? 'paid' : 'unpaid',
+      authority: r.CJJG,
+      recordedBy: 'camera',
+    };
+  });
+}
+
+/** The first plate `prefix` + zero-padded serial whose generated records satisfy `accept`. */
+function findPlate(prefix: string, digits: number, accept: (count: number) => boolean, suffix = ''): string {
+  for (let serial = 0; serial < 10 ** digits; serial++) {
+    const plate = `${prefix}${String(serial).padStart(digits, '0')}${suffix}`;
+    if (accept(generateViolations('shanghai', plate, REFERENCE_DATE).length)) return plate;
+  }
+  throw new Error(`no plate ${prefix}… fits`);
+}
+
+/** JSONata builds records on null-prototype objects; compare them as plain data. */
+function plain(records: unknown[]): unknown[] {
+  return records.map((record) => ({ ...(record as object) }));
+}
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isHutongError(error), `expected a HutongError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    return true;
+  });
+}
+
+/** A port on 127.0.0.1 that nothing listens on any more. */
+async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('soap connector against the traffic-police emulator', () => {
+  it('maps every record of a plate to TrafficViolation, and a clean plate to []', async () => {
+    const connector = soapConnector.create(options(), CONTEXT);
+    assert.equal(connector.kind, 'soap');
+    assert.deepEqual([...connector.recordTypes], ['TrafficViolation']);
+
+    const plate = findPlate('沪A', 5, (count) => count >= 3);
+    const records = await connector.fetchRecords(query(plate), { signal: AbortSignal.timeout(5000) });
+    assert.ok(records.length >= 3);
+    assert.deepEqual(plain(records), expectedRecords(plate));
+    for (const record of records) {
+      assert.ok(Value.Check(TrafficViolation, record), JSON.stringify([...Value.Errors(TrafficViolation, record)][0]));
+    }
+
+    const clean = findPlate('沪A', 5, (count) => count === 0);
+    assert.deepEqual(await connector.fetchRecords(query(clean), { signal: AbortSignal.timeout(5000) }), []);
+  });
+
+  it('follows the paging of the department (pageSize 2) and keeps the order', async () => {
+    const connector = soapConnector.create(options({ pageSize: 2 }), CONTEXT);
+    const plate = findPlate('沪B', 5, (count) => count === 5);
+    const records = await connector.fetchRecords(query(plate), { signal: AbortSignal.timeout(5000) });
+    assert.equal(records.length, 5);
+    assert.deepEqual(plain(records), expectedRecords(plate));
+    // Exactly a multiple of the page size as well: 4 records in 2 full pages.
+    const four = findPlate('沪B', 5, (count) => count === 4);
+    assert.deepEqual(plain(await connector.fetchRecords(query(four), { signal: AbortSignal.timeout(5000) })), expectedRecords(four));
+  });
+
+  it('queries new-energy plates (8 characters) with their plate type', async () => {
+    const connector = soapConnector.create(options(), CONTEXT);
+    const small = findPlate('沪AD', 5, (count) => count >= 1);
+    const large = findPlate('沪A', 5, (count) => count >= 1, 'D');
+    for (const plate of [small, large]) {
+      assert.equal([...plate].length, 8);
+      const records = await connector.fetchRecords(query(plate), { signal: AbortSignal.timeout(5000) });
+      assert.ok(records.length >= 1);
+      assert.deepEqual(plain(records), expectedRecords(plate));
+    }
+  });
+
+  it('turns a SOAP fault into HUTONG_ERR_DEPARTMENT_FAULT', async () => {
+    const connector = soapConnector.create(options(), CONTEXT);
+    await expectCode(connector.fetchRecords(query('XYZ'), { signal: AbortSignal.timeout(5000) }), 'HUTONG_ERR_DEPARTMENT_FAULT');
+  });
+
+  it('reports a department nobody listens for as HUTONG_ERR_DEPARTMENT_UNREACHABLE', async () => {
+    const port = await closedPort();
+    const connector = soapConnector.create(options({ wsdl: `http://127.0.0.1:${port}/traffic-police/shanghai/ws?wsdl` }), CONTEXT);
+    await expectCode(connector.fetchRecords(query('沪A12345'), { signal: AbortSignal.timeout(5000) }), 'HUTONG_ERR_DEPARTMENT_UNREACHABLE');
+    // And the endpoint alone being down, with the WSDL still served.
+    const endpointDown = soapConnector.create(options({ endpoint: `http://127.0.0.1:${port}/traffic-police/shanghai/ws` }), CONTEXT);
+    await expectCode(endpointDown.fetchRecords(query('沪A12345'), { signal: AbortSignal.timeout(5000) }), 'HUTONG_ERR_DEPARTMENT_UNREACHABLE');
+  });
+
+  it('gives up at the caller’s deadline with HUTONG_ERR_DEPARTMENT_TIMEOUT', async () => {
+    let requests = 0;
+    const hanging = http.createServer(() => {
+      requests++; // accepted, never answered
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = hanging.address() as AddressInfo;
+      const connector = soapConnector.create(options({ endpoint: `http://127.0.0.1:${port}/ws` }), CONTEXT);
+      const started = performance.now();
+      await expectCode(connector.fetchRecords(query('沪A12345'), { signal: AbortSignal.timeout(300) }), 'HUTONG_ERR_DEPARTMENT_TIMEOUT');
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 2000, `took ${Math.round(elapsed)} ms`);
+      assert.equal(requests, 1, 'the call reached the hanging endpoint');
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
+    }
+  });
+});
+
+describe('soapConnector.validateOptions', () => {
+  it('accepts the Shanghai options', async () => {
+    assert.deepEqual(await soapConnector.validateOptions!(options(), CONTEXT), []);
+  });
+
+  it('reports a missing mapping file and a request that does not compile, by option path', async () => {
+    const problems = await soapConnector.validateOptions!(
+      options({ request: '{ "hphm": identifier, ', response: '../mappings/traffic-police-soap/no-such-file.jsonata' }),
+      CONTEXT,
+    );
+    const byPath = new Map(problems.map((p) => [p.path, p.message]));
+    assert.equal(problems.length, 2, JSON.stringify(problems));
+    assert.match(byPath.get('records.TrafficViolation.request') ?? '', /does not compile/);
+    assert.match(byPath.get('records.TrafficViolation.response') ?? '', /no-such-file\.jsonata does not exist/);
+  });
+});
