@@ -9,13 +9,23 @@ const PERSONAL_PATTERNS: ReadonlyArray<[RegExp, string]> = [
 
 /** Masks national ids, phone numbers and plates in free text, including percent-encoded URLs. */
 export function maskPersonalData(text: string): string {
-  let decoded = text;
-  try {
-    decoded = decodeURIComponent(text);
-  } catch {
-    // not percent-encoded; mask as is
-  }
+  // Decode each run of %XX on its own, so one stray "%" elsewhere cannot leave an encoded plate unmasked.
+  const decoded = text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run; // not valid UTF-8; mask as is
+    }
+  });
   return PERSONAL_PATTERNS.reduce((acc, [pattern, label]) => acc.replace(pattern, label), decoded);
+}
+
+const SERIALIZED_KEYS: ReadonlySet<string> = new Set(['req', 'res']);
+
+function isPlainObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function maskDeep(value: unknown, depth = 0): unknown {
@@ -23,7 +33,11 @@ function maskDeep(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
   if (value instanceof Error) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, depth + 1)]));
+  // A framework's request/reply object (e.g. Fastify's, whose url and method are prototype getters) is left
+  // whole for the req/res serializers, which keep only masked fields; copying it here would lose them.
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, depth === 0 && SERIALIZED_KEYS.has(k) && !isPlainObject(v) ? v : maskDeep(v, depth + 1)]),
+  );
 }
 
 /**
@@ -38,15 +52,17 @@ export function hubLoggerOptions(level: string): LoggerOptions {
       censor: '[redacted]',
     },
     serializers: {
-      req: (req: { method: string; url: string; id?: string; ip?: string }) => ({ id: req.id, method: req.method, url: maskPersonalData(req.url) }),
+      req: (req: { method: string; url: string; id?: string; ip?: string }) => ({ id: req.id, method: req.method, url: maskPersonalData(String(req.url)) }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       err: (err: Error) => maskDeep(pino.stdSerializers.err(err)) as Record<string, unknown>,
     },
     formatters: {
       log: (object) => maskDeep(object) as Record<string, unknown>,
     },
     hooks: {
+      // Only the message strings here: objects are masked by `formatters.log`, after serializers ran.
       logMethod(args, method) {
-        method.apply(this, args.map((a) => maskDeep(a)) as Parameters<typeof method>);
+        method.apply(this, args.map((a) => (typeof a === 'string' ? maskPersonalData(a) : a)) as Parameters<typeof method>);
       },
     },
   };

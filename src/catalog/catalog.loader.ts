@@ -180,7 +180,7 @@ function locate(doc: Document, lineCounter: LineCounter, segments: readonly Path
 export async function loadCityFile(
   file: string,
   vars: Readonly<Record<string, string | undefined>>,
-): Promise<{ config?: CityConfig; problems: CatalogProblem[] }> {
+): Promise<{ config?: CityConfig; problems: CatalogProblem[]; locate?: (segments: readonly PathSegment[]) => { line?: number; column?: number } }> {
   const text = await readFile(file, 'utf8');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -203,7 +203,7 @@ export async function loadCityFile(
     ...(await semanticProblems(withDefaults, path.basename(file).replace(/\.ya?ml$/, ''), dir)),
   ];
   problems.push(...found.map((p) => at(p.path, p.message)));
-  return problems.length > 0 ? { problems } : { config: withDefaults as CityConfig, problems };
+  return problems.length > 0 ? { problems } : { config: withDefaults as CityConfig, problems, locate: (segments) => locate(doc, lineCounter, segments) };
 }
 
 /**
@@ -234,9 +234,9 @@ export async function loadCatalogDir(dir: string, vars: Readonly<Record<string, 
     if (!loaded.config) continue;
     const config = loaded.config;
     const clash = cityFiles.get(config.id);
-    if (clash) problems.push({ file, path: 'id', message: `city id "${config.id}" is also used by ${clash}` });
+    if (clash) problems.push({ file, path: 'id', ...loaded.locate?.(['id']), message: `city id "${config.id}" is also used by ${clash}` });
     const regionClash = regionFiles.get(config.regionCode);
-    if (regionClash) problems.push({ file, path: 'regionCode', message: `region code ${config.regionCode} is also used by ${regionClash}` });
+    if (regionClash) problems.push({ file, path: 'regionCode', ...loaded.locate?.(['regionCode']), message: `region code ${config.regionCode} is also used by ${regionClash}` });
     cityFiles.set(config.id, file);
     regionFiles.set(config.regionCode, file);
     cities.push({ file, dir, config });

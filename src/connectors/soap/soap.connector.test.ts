@@ -30,13 +30,14 @@ after(async () => {
   await emulators.close();
 });
 
-function options(overrides: { wsdl?: string; endpoint?: string; pageSize?: number; request?: string; response?: string } = {}): SoapOptions {
+function options(overrides: { wsdl?: string; endpoint?: string; pageSize?: number; maxPages?: number; request?: string; response?: string } = {}): SoapOptions {
   const record: Record<string, unknown> = {
     operation: 'QueryViolations',
     request: overrides.request ?? REQUEST,
     response: overrides.response ?? RESPONSE,
   };
   if (overrides.pageSize !== undefined) record.pageSize = overrides.pageSize;
+  if (overrides.maxPages !== undefined) record.maxPages = overrides.maxPages;
   const raw: Record<string, unknown> = {
     wsdl: overrides.wsdl ?? `${emulators.url}/traffic-police/shanghai/ws?wsdl`,
     records: { TrafficViolation: record },
@@ -132,6 +133,9 @@ describe('soap connector against the traffic-police emulator', () => {
     // Exactly a multiple of the page size as well: 4 records in 2 full pages.
     const four = findPlate('沪B', 5, (count) => count === 4);
     assert.deepEqual(plain(await connector.fetchRecords(query(four), { signal: AbortSignal.timeout(5000) })), expectedRecords(four));
+    // The page size really reaches the department: one page of 2 is all that maxPages 1 allows.
+    const onePage = soapConnector.create(options({ pageSize: 2, maxPages: 1 }), CONTEXT);
+    assert.deepEqual(plain(await onePage.fetchRecords(query(plate), { signal: AbortSignal.timeout(5000) })), expectedRecords(plate).slice(0, 2));
   });
 
   it('queries new-energy plates (8 characters) with their plate type', async () => {
@@ -160,7 +164,7 @@ describe('soap connector against the traffic-police emulator', () => {
     await expectCode(endpointDown.fetchRecords(query('沪A12345'), { signal: AbortSignal.timeout(5000) }), 'HUTONG_ERR_DEPARTMENT_UNREACHABLE');
   });
 
-  it('gives up at the caller’s deadline with HUTONG_ERR_DEPARTMENT_TIMEOUT', async () => {
+  it('gives up at the caller’s deadline with HUTONG_ERR_DEPARTMENT_TIMEOUT', { timeout: 5000 }, async () => {
     let requests = 0;
     const hanging = http.createServer(() => {
       requests++; // accepted, never answered
