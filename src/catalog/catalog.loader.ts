@@ -113,7 +113,8 @@ async function semanticProblems(raw: unknown, fileBase: string, dir: string): Pr
   if (!isRecord(raw)) return problems;
   const cityId = typeof raw.id === 'string' ? raw.id : fileBase;
   if (typeof raw.id === 'string' && fileBase !== raw.id) problems.push({ path: ['id'], message: `the file must be named ${raw.id}.yaml after the city id` });
-  if (typeof raw.regionCode === 'string') {
+  // A code of the wrong shape is already a schema problem; here the province and structure are checked.
+  if (typeof raw.regionCode === 'string' && /^\d{6}$/.test(raw.regionCode)) {
     const region = validateRegionCode(raw.regionCode);
     if (!region.ok) problems.push({ path: ['regionCode'], message: region.reason });
   }

@@ -27,6 +27,19 @@ function unreachable(): never {
   throw hutongError('HUTONG_ERR_DEPARTMENT_UNREACHABLE', `${DEPARTMENT} could not be reached (ECONNREFUSED)`);
 }
 
+/**
+ * Runs `fn` with a referenced timer alive: the shield's deadline is an `AbortSignal.timeout`, whose
+ * timer does not hold the event loop open, so with nothing else pending the test process would end first.
+ */
+async function keepingLoopAlive<T>(fn: () => Promise<T>): Promise<T> {
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
 function hasCode(code: ErrorCode): (error: unknown) => boolean {
   return (error) => {
     assert.ok(isHutongError(error), `expected a HutongError, got ${String(error)}`);
@@ -143,7 +156,7 @@ describe('Shield', () => {
         });
       };
       const started = performance.now();
-      await assert.rejects(shield.call(call('k', hanging, { ttlMs, timeoutMs })), hasCode('HUTONG_ERR_DEPARTMENT_TIMEOUT'));
+      await keepingLoopAlive(() => assert.rejects(shield.call(call('k', hanging, { ttlMs, timeoutMs })), hasCode('HUTONG_ERR_DEPARTMENT_TIMEOUT')));
       const elapsed = performance.now() - started;
       assert.ok(elapsed >= timeoutMs - 5, `gave up after ${Math.round(elapsed)} ms, before the deadline`);
       assert.ok(elapsed < timeoutMs + 500, `gave up after ${Math.round(elapsed)} ms (ttlMs ${ttlMs})`);
@@ -157,7 +170,7 @@ describe('Shield', () => {
       new Promise((_resolve, reject) => {
         signal.addEventListener('abort', () => reject(hutongError('HUTONG_ERR_DEPARTMENT_FAULT', 'answered a fault')), { once: true });
       });
-    await assert.rejects(shield.call(call('k', load, { timeoutMs: 50 })), hasCode('HUTONG_ERR_DEPARTMENT_FAULT'));
+    await keepingLoopAlive(() => assert.rejects(shield.call(call('k', load, { timeoutMs: 50 })), hasCode('HUTONG_ERR_DEPARTMENT_FAULT')));
   });
 
   it('with ttlMs 0 asks the department every time', async () => {

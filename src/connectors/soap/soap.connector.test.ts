@@ -166,8 +166,9 @@ describe('soap connector against the traffic-police emulator', () => {
 
   it('gives up at the caller’s deadline with HUTONG_ERR_DEPARTMENT_TIMEOUT', { timeout: 5000 }, async () => {
     let requests = 0;
-    const hanging = http.createServer(() => {
-      requests++; // accepted, never answered
+    const hanging = http.createServer((req) => {
+      requests++; // accepted, never answered; dropped after 3 s so that even a failing run ends
+      req.socket.setTimeout(3000, () => req.socket.destroy());
     });
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     try {
@@ -178,6 +179,14 @@ describe('soap connector against the traffic-police emulator', () => {
       const elapsed = performance.now() - started;
       assert.ok(elapsed < 2000, `took ${Math.round(elapsed)} ms`);
       assert.equal(requests, 1, 'the call reached the hanging endpoint');
+
+      // A WSDL that never arrives is held to the same deadline.
+      const wsdlHangs = soapConnector.create(options({ wsdl: `http://127.0.0.1:${port}/ws?wsdl` }), CONTEXT);
+      const wsdlStarted = performance.now();
+      await expectCode(wsdlHangs.fetchRecords(query('沪A12345'), { signal: AbortSignal.timeout(300) }), 'HUTONG_ERR_DEPARTMENT_TIMEOUT');
+      const wsdlElapsed = performance.now() - wsdlStarted;
+      assert.ok(wsdlElapsed < 2000, `WSDL wait took ${Math.round(wsdlElapsed)} ms`);
+      assert.equal(requests, 2, 'the WSDL was asked for');
     } finally {
       hanging.closeAllConnections();
       await new Promise<void>((resolve) => hanging.close(() => resolve()));

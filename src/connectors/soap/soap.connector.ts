@@ -51,6 +51,16 @@ function soapFaultOf(error: unknown): { code: string; text: string } | undefined
   return { code: String(fault.faultcode ?? ''), text: String(fault.faultstring ?? '') };
 }
 
+/** Waits for `promise`, but rejects with the signal's reason once it aborts (the promise itself runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 function mappingPath(context: ConnectorContext, file: string): string {
   return path.resolve(context.configDir, file);
 }
@@ -84,7 +94,8 @@ function createSoapConnector(options: SoapOptions, context: ConnectorContext): C
       const where = `${context.cityId}/${context.departmentId}`;
       const records: unknown[] = [];
       try {
-        const soapClient = await clientFor();
+        // The WSDL load is shared by every call and takes no signal, so this call's deadline is kept here.
+        const soapClient = await untilAborted(clientFor(), signal);
         const method = (soapClient as unknown as Record<string, SoapMethod>)[`${mapping.operation}Async`];
         if (typeof method !== 'function') {
           throw hutongError('HUTONG_ERR_DEPARTMENT_FAULT', `${where}: the WSDL has no operation ${mapping.operation}`);
