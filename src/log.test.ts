@@ -172,3 +172,15 @@ describe('createHubLogger', () => {
     assert.deepEqual(completed.res, { statusCode: 200 });
   });
 });
+
+describe('createHubLogger keeps error codes and masks everywhere else', () => {
+  it('logs a HUTONG_ERR code, redacts a bare authorization header, and masks child-logger fields', async () => {
+    const out = capture();
+    out.logger.info({ code: 'HUTONG_ERR_INVALID_PLATE' }, 'request refused');
+    out.logger.info({ headers: { authorization: `Bearer ${TOKEN}` } }, 'outgoing call');
+    out.logger.child({ plate: PLATE }).info('child');
+    const text = await out.text();
+    assert.match(text, /HUTONG_ERR_INVALID_PLATE/);
+    assertNoPersonalData(text);
+  });
+});

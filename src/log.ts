@@ -48,7 +48,18 @@ export function hubLoggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.accessToken', '*.password', '*.secret', '*.appKey', '*.code'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        '*.headers.authorization',
+        'res.headers["set-cookie"]',
+        'accessToken',
+        '*.accessToken',
+        '*.password',
+        '*.secret',
+        '*.appKey',
+      ],
       censor: '[redacted]',
     },
     serializers: {
@@ -57,6 +68,7 @@ export function hubLoggerOptions(level: string): LoggerOptions {
       err: (err: Error) => maskDeep(pino.stdSerializers.err(err)) as Record<string, unknown>,
     },
     formatters: {
+      bindings: (bindings) => maskDeep(bindings) as Record<string, unknown>,
       log: (object) => maskDeep(object) as Record<string, unknown>,
     },
     hooks: {
