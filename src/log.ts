@@ -59,6 +59,13 @@ export function hubLoggerOptions(level: string): LoggerOptions {
         '*.password',
         '*.secret',
         '*.appKey',
+        // Fields named for personal data, wherever they sit (child-logger bindings included).
+        'plate',
+        'phone',
+        'nationalId',
+        '*.plate',
+        '*.phone',
+        '*.nationalId',
       ],
       censor: '[redacted]',
     },
@@ -68,7 +75,6 @@ export function hubLoggerOptions(level: string): LoggerOptions {
       err: (err: Error) => maskDeep(pino.stdSerializers.err(err)) as Record<string, unknown>,
     },
     formatters: {
-      bindings: (bindings) => maskDeep(bindings) as Record<string, unknown>,
       log: (object) => maskDeep(object) as Record<string, unknown>,
     },
     hooks: {
