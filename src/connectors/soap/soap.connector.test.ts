@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,9 +135,15 @@ describe('soap connector against the traffic-police emulator', () => {
     // Exactly a multiple of the page size as well: 4 records in 2 full pages.
     const four = findPlate('沪B', 5, (count) => count === 4);
     assert.deepEqual(plain(await connector.fetchRecords(query(four), { signal: AbortSignal.timeout(5000) })), expectedRecords(four));
-    // The page size really reaches the department: one page of 2 is all that maxPages 1 allows.
+    // The page size really reaches the department, and more pages than allowed is an error, never a silent cut.
     const onePage = soapConnector.create(options({ pageSize: 2, maxPages: 1 }), CONTEXT);
-    assert.deepEqual(plain(await onePage.fetchRecords(query(plate), { signal: AbortSignal.timeout(5000) })), expectedRecords(plate).slice(0, 2));
+    await assert.rejects(onePage.fetchRecords(query(plate), { signal: AbortSignal.timeout(5000) }), (error: { code?: string; message?: string }) => {
+      assert.equal(error.code, 'HUTONG_ERR_DEPARTMENT_FAULT');
+      assert.match(String(error.message), /5 TrafficViolation records, more than 1 pages of 2/);
+      return true;
+    });
+    const twoRecords = findPlate('沪B', 5, (count) => count === 2);
+    assert.deepEqual(plain(await onePage.fetchRecords(query(twoRecords), { signal: AbortSignal.timeout(5000) })), expectedRecords(twoRecords));
   });
 
   it('queries new-energy plates (8 characters) with their plate type', async () => {
@@ -153,6 +161,33 @@ describe('soap connector against the traffic-police emulator', () => {
   it('turns a SOAP fault into HUTONG_ERR_DEPARTMENT_FAULT', async () => {
     const connector = soapConnector.create(options(), CONTEXT);
     await expectCode(connector.fetchRecords(query('XYZ'), { signal: AbortSignal.timeout(5000) }), 'HUTONG_ERR_DEPARTMENT_FAULT');
+  });
+
+  it('reports an answer the mapping cannot read as HUTONG_ERR_DEPARTMENT_MAPPING', async () => {
+    // The real mapping, but reading the fine from the address (Chinese text, not a yuan amount).
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hutong-soap-'));
+    try {
+      const real = await readFile(path.resolve(CONFIG_DIR, RESPONSE), 'utf8');
+      const broken = real.replace('$yuanToFen(FKJE)', '$yuanToFen(WFDZ)');
+      assert.notEqual(broken, real);
+      const file = path.join(dir, 'violations.jsonata');
+      await writeFile(file, broken);
+      const connector = soapConnector.create(options({ response: file }), CONTEXT);
+      const plate = findPlate('沪A', 5, (count) => count >= 1);
+      await expectCode(connector.fetchRecords(query(plate), { signal: AbortSignal.timeout(5000) }), 'HUTONG_ERR_DEPARTMENT_MAPPING');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails the calls of a connector whose mapping file is missing, not the process', async () => {
+    const connector = soapConnector.create(options({ response: '../mappings/traffic-police-soap/no-such-file.jsonata' }), CONTEXT);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // let the file read fail before anyone awaits it
+    await assert.rejects(connector.fetchRecords(query('沪A12345'), { signal: AbortSignal.timeout(5000) }), (error: unknown) => {
+      assert.ok(isHutongError(error), String(error));
+      assert.match(error.message, /no-such-file\.jsonata/);
+      return true;
+    });
   });
 
   it('reports a department nobody listens for as HUTONG_ERR_DEPARTMENT_UNREACHABLE', async () => {

@@ -61,6 +61,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+const WSDL_TIMEOUT_MS = 10_000;
+
 function mappingPath(context: ConnectorContext, file: string): string {
   return path.resolve(context.configDir, file);
 }
@@ -68,17 +70,21 @@ function mappingPath(context: ConnectorContext, file: string): string {
 function createSoapConnector(options: SoapOptions, context: ConnectorContext): Connector {
   const compiled = new Map<string, CompiledRecordMapping>();
   for (const [recordType, record] of recordEntries(options)) {
+    const response = loadMappingFile(mappingPath(context, record.response), context);
+    response.catch(() => {}); // a missing or broken file fails fetchRecords, not the process (unhandled rejection)
     compiled.set(recordType, {
       operation: record.operation,
       request: compileMapping(record.request, context),
-      response: loadMappingFile(mappingPath(context, record.response), context),
+      response,
       pageSize: record.pageSize ?? 50,
       maxPages: record.maxPages ?? 20,
     });
   }
   let client: Promise<soap.Client> | undefined;
   const clientFor = (): Promise<soap.Client> => {
-    client ??= soap.createClientAsync(options.wsdl, options.endpoint ? { endpoint: options.endpoint } : {}).catch((error: unknown) => {
+    // The WSDL load is shared by every call, so it gets its own bound instead of one caller's deadline.
+    const clientOptions = { wsdl_options: { timeout: WSDL_TIMEOUT_MS }, ...(options.endpoint ? { endpoint: options.endpoint } : {}) };
+    client ??= soap.createClientAsync(options.wsdl, clientOptions).catch((error: unknown) => {
       client = undefined; // the next call tries the WSDL again
       throw error;
     });
@@ -105,14 +111,24 @@ function createSoapConnector(options: SoapOptions, context: ConnectorContext): C
           const input = { identifier: query.identifier.value, identifierKind: query.identifier.kind, page, pageSize: mapping.pageSize };
           const args = await mapping.request.evaluate(input);
           const [result] = await method.call(soapClient, args, { signal });
-          const mapped = (await responseMapping.evaluate(result ?? {}, {
-            cityId: context.cityId,
-            departmentId: context.departmentId,
-          })) as { records?: unknown; total?: unknown } | undefined;
+          let mapped: { records?: unknown; total?: unknown } | undefined;
+          try {
+            mapped = (await responseMapping.evaluate(result ?? {}, {
+              cityId: context.cityId,
+              departmentId: context.departmentId,
+            })) as typeof mapped;
+          } catch (error) {
+            const message = (error as { message?: unknown })?.message ?? String(error);
+            throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where} answered something the mapping cannot read: ${String(message)}`, { cause: error });
+          }
           const pageRecords = mapped?.records === undefined ? [] : Array.isArray(mapped.records) ? mapped.records : [mapped.records];
           records.push(...pageRecords);
           const total = Number(mapped?.total ?? records.length);
           if (pageRecords.length === 0 || records.length >= total) break;
+          if (page === mapping.maxPages) {
+            // Returning part of a citizen's records as if it were all of them would mislead.
+            throw hutongError('HUTONG_ERR_DEPARTMENT_FAULT', `${where} has ${total} ${query.recordType} records, more than ${mapping.maxPages} pages of ${mapping.pageSize}`);
+          }
         }
       } catch (error) {
         if (isHutongError(error)) throw error;
