@@ -16,6 +16,7 @@ import { SessionService } from './identity/session.service.ts';
 import { CitizenService } from './identity/citizen.service.ts';
 import { LoginService } from './identity/login.service.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
+import { AuditTrail } from './audit/audit.trail.ts';
 import { RecordsService } from './records/records.service.ts';
 import { createWebChannel, LOGIN_CODE_RULES } from './channels/web/web.channel.ts';
 import { SmsClient } from './channels/web/sms.client.ts';
@@ -77,12 +78,12 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
 
   const citizenRepository = new CitizenRepository(store.db);
   const sessionRepository = new SessionRepository(store.db);
-  const audit = new AuditRepository(store.db);
+  const audit = new AuditTrail(new AuditRepository(store.db), { onFlushError: (error) => app.log.error({ err: error }, 'audit entries not written yet; will retry') });
   const sessions = new SessionService(sessionRepository, { secret: config.sessionSecret });
   const webChannel = createWebChannel({
     sessions: sessionRepository,
     sms: new SmsClient(config.smsGatewayUrl, options.smsAppKey ?? process.env.HUTONG_SMS_APP_KEY ?? DEMO_SMS_APP_KEY),
-    codeKey: async () => Buffer.from(await sessions.signingKey()).toString('base64url'),
+    codeKey: async () => (await sessions.signingKey()).export().toString('base64url'),
     // Demo scripts log the same demo citizens in again and again; real deployments keep the limits.
     rules: config.demoMode ? { ...LOGIN_CODE_RULES, resendAfterSeconds: 0, maxPerHour: 10_000 } : LOGIN_CODE_RULES,
   });
@@ -135,6 +136,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   recordsRoutes(app, services);
 
   app.addHook('onClose', async () => {
+    await audit.flush();
     await catalog.close();
     if (!options.store) await store.close();
   });

@@ -2,20 +2,39 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { AuditEntry } from '../model/notifications.ts';
 
+export interface NewAuditEntry {
+  readonly actor: string;
+  readonly action: string;
+  readonly subject: string;
+  readonly cityId?: string;
+  readonly detail?: Record<string, unknown>;
+  /** When it happened; now when absent. */
+  readonly at?: Date;
+}
+
 /** The append-only trail of who did what to whose data. */
 export class AuditRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async record(entry: { actor: string; action: string; subject: string; cityId?: string; detail?: Record<string, unknown> }): Promise<void> {
+  async record(entry: NewAuditEntry): Promise<void> {
+    await this.recordMany([entry]);
+  }
+
+  /** Appends several entries in one statement. */
+  async recordMany(entries: readonly NewAuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     await this.db
       .insertInto('audit_entries')
-      .values({
-        actor: entry.actor,
-        action: entry.action,
-        subject: entry.subject,
-        city_id: entry.cityId ?? null,
-        detail: JSON.stringify(entry.detail ?? {}),
-      })
+      .values(
+        entries.map((entry) => ({
+          ...(entry.at ? { at: entry.at } : {}),
+          actor: entry.actor,
+          action: entry.action,
+          subject: entry.subject,
+          city_id: entry.cityId ?? null,
+          detail: JSON.stringify(entry.detail ?? {}),
+        })),
+      )
       .execute();
   }
 

@@ -9,25 +9,13 @@ import { formatProblem, loadCatalogDir, type CatalogProblem, type LoadedCityFile
 import { Catalog } from './catalog.service.ts';
 import { HutongError } from '../errors.ts';
 import { SEED_CITY_REGIONS, type SeedCityId } from '../model/regions.ts';
+import { SEED_SERVICE_IDS } from '../../test/helpers/seed.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CITIES_DIR = path.join(ROOT, 'config/cities');
 const MAPPING_FILE = path.join(ROOT, 'config/mappings/traffic-police-soap/violations.jsonata');
 const VARS = { HUTONG_EMULATORS_URL: 'http://127.0.0.1:4100' };
 
-const SERVICE_IDS = [
-  'traffic.violations',
-  'traffic.violation-reminders',
-  'traffic.licence',
-  'traffic.inspection-booking',
-  'traffic.road-conditions',
-  'living.utility-bills',
-  'medical.hospital-registration',
-  'social.insurance',
-  'culture.library-loans',
-  'civil.marriage-booking',
-  'civil.exit-entry-progress',
-];
 
 /** A temp folder laid out like config/: `<tmp>/cities` next to `<tmp>/mappings/traffic-police-soap/violations.jsonata`. */
 async function tempCatalog(): Promise<{ root: string; cities: string }> {
@@ -95,7 +83,7 @@ describe('shipped catalog (config/cities)', () => {
 
   it('gives every city exactly the 11 shipped services', () => {
     for (const { config } of cities) {
-      assert.deepEqual(config.services.map((s) => s.id).sort(), [...SERVICE_IDS].sort(), `${config.id} services`);
+      assert.deepEqual(config.services.map((s) => s.id).sort(), [...SEED_SERVICE_IDS].sort(), `${config.id} services`);
     }
   });
 
@@ -121,7 +109,7 @@ describe('Catalog built from the shipped cities', () => {
   it('lists the 11 services of shanghai', () => {
     const services = catalog.listServices('shanghai');
     assert.equal(services.length, 11);
-    assert.deepEqual(services.map((s) => s.id).sort(), [...SERVICE_IDS].sort());
+    assert.deepEqual(services.map((s) => s.id).sort(), [...SEED_SERVICE_IDS].sort());
     assert.ok(services.every((s) => s.cityId === 'shanghai'));
   });
 

@@ -2,7 +2,7 @@ import { hutongError } from '../errors.ts';
 import type { Citizen, LinkedIdentifier } from '../model/citizen.ts';
 import type { ChannelId, IdentifierKind, Scope } from '../model/common.ts';
 import { maskPlate, validatePlate } from '../model/identifiers.ts';
-import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { AuditTrail } from '../audit/audit.trail.ts';
 import type { CitizenRepository, IdentifierRow } from './citizen.repository.ts';
 import type { Principal } from './session.service.ts';
 
@@ -44,7 +44,7 @@ export function toLinkedIdentifier(row: IdentifierRow): LinkedIdentifier {
 export class CitizenService {
   constructor(
     private readonly citizens: CitizenRepository,
-    private readonly audit: AuditRepository,
+    private readonly audit: AuditTrail,
   ) {}
 
   async getProfile(principal: Principal): Promise<Citizen> {

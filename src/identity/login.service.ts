@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { hutongError } from '../errors.ts';
-import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { AuditTrail } from '../audit/audit.trail.ts';
 import type { Channel } from '../channels/channel.ts';
 import type { CitizenRepository } from './citizen.repository.ts';
 import type { SessionService } from './session.service.ts';
@@ -20,7 +20,7 @@ export class LoginService {
     private readonly channels: ReadonlyMap<string, Channel>,
     private readonly citizens: CitizenRepository,
     private readonly sessions: SessionService,
-    private readonly audit: AuditRepository,
+    private readonly audit: AuditTrail,
   ) {}
 
   channel(channelId: string): Channel {

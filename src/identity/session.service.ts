@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { hutongError } from '../errors.ts';
 import type { ChannelId } from '../model/common.ts';
@@ -19,7 +19,7 @@ const AUDIENCE = 'hutong-citizen';
  * the store, so logout takes effect at once on every hub process.
  */
 export class SessionService {
-  #key?: Promise<Uint8Array>;
+  #key?: Promise<KeyObject>;
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -30,12 +30,15 @@ export class SessionService {
     return this.options.accessTokenTtlSeconds ?? 3600;
   }
 
-  /** The key that signs tokens (and keys login-code hashes): configured, or generated once per store. */
-  signingKey(): Promise<Uint8Array> {
+  /**
+   * The key that signs tokens (and keys login-code hashes): configured, or generated once per
+   * store. A KeyObject, so that verifying a token does not import the key each time.
+   */
+  signingKey(): Promise<KeyObject> {
     this.#key ??= (async () => {
       const secret =
         this.options.secret ?? (await this.sessions.getOrCreateSecret('session-signing-key', () => randomBytes(32).toString('base64url')));
-      return new TextEncoder().encode(secret);
+      return createSecretKey(Buffer.from(secret, 'utf8'));
     })().catch((error: unknown) => {
       this.#key = undefined;
       throw error;

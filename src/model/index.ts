@@ -17,31 +17,6 @@ import { AuditEntry, Notification } from './notifications.ts';
 
 export { MODEL_VERSION } from './common.ts';
 
-/** Every entity of the standard data model, by the name it is published under at `/schemas/{name}.json`. */
-export const MODEL_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
-  City,
-  Department,
-  Service,
-  Citizen,
-  LinkedIdentity,
-  LinkedIdentifier,
-  Consent,
-  TrafficViolation,
-  LicenceStatus,
-  Bill,
-  Slot,
-  Appointment,
-  SocialInsuranceSummary,
-  LibraryLoan,
-  PermitApplication,
-  RoadCondition,
-  Payable,
-  PaymentIntent,
-  Refund,
-  Notification,
-  AuditEntry,
-});
-
 /** Record schemas by record type, for validating what a connector maps. */
 export const RECORD_SCHEMAS = {
   TrafficViolation,
@@ -54,3 +29,20 @@ export const RECORD_SCHEMAS = {
   PermitApplication,
   RoadCondition,
 } as const;
+
+/** Every entity of the standard data model, by the name it is published under at `/schemas/{name}.json`. */
+export const MODEL_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
+  City,
+  Department,
+  Service,
+  Citizen,
+  LinkedIdentity,
+  LinkedIdentifier,
+  Consent,
+  ...RECORD_SCHEMAS,
+  Payable,
+  PaymentIntent,
+  Refund,
+  Notification,
+  AuditEntry,
+});

@@ -4,7 +4,7 @@ import { hutongError, isHutongError, type ErrorCode } from '../errors.ts';
 import type { RecordType } from '../model/catalog.ts';
 import type { IdentifierKind } from '../model/common.ts';
 import { RECORD_SCHEMAS } from '../model/index.ts';
-import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { AuditTrail } from '../audit/audit.trail.ts';
 import type { CitizenRepository } from '../identity/citizen.repository.ts';
 import { normalizeIdentifier, toLinkedIdentifier } from '../identity/citizen.service.ts';
 import type { Principal } from '../identity/session.service.ts';
@@ -38,7 +38,7 @@ export class RecordsService {
       catalog: Catalog;
       citizens: CitizenRepository;
       shield: Shield;
-      audit: AuditRepository;
+      audit: AuditTrail;
       departmentTimeoutMs: number;
     },
   ) {}
@@ -120,7 +120,7 @@ export class RecordsService {
     const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed.length === outcomes.length) throw failed[0].reason;
 
-    await this.deps.audit.record({
+    this.deps.audit.note({
       actor: `citizen:${principal.citizenId}`,
       action: 'records.list',
       subject: `service:${serviceId}`,

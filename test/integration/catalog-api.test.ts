@@ -7,20 +7,8 @@ import { SEED_CITY_REGIONS } from '../../src/model/regions.ts';
 import { ERROR_CODES } from '../../src/errors.ts';
 import { City, Service } from '../../src/model/catalog.ts';
 import '../../src/model/formats.ts';
+import { SEED_SERVICE_IDS } from '../helpers/seed.ts';
 
-const SEED_SERVICES = [
-  'traffic.violations',
-  'traffic.violation-reminders',
-  'traffic.licence',
-  'traffic.inspection-booking',
-  'traffic.road-conditions',
-  'living.utility-bills',
-  'medical.hospital-registration',
-  'social.insurance',
-  'culture.library-loans',
-  'civil.marriage-booking',
-  'civil.exit-entry-progress',
-];
 
 // The catalog and its API do not depend on the store engine; one engine is enough here.
 const [engine] = testEngines();
@@ -48,7 +36,7 @@ describe('catalog, schemas and operations API', () => {
       const res = await hub.app.inject({ method: 'GET', url: `/v1/cities/${cityId}/services` });
       assert.equal(res.statusCode, 200);
       const items = res.json().items as Array<{ id: string; kind: string; category: string; available: boolean; unavailableReason?: string }>;
-      assert.deepEqual(items.map((s) => s.id).sort(), [...SEED_SERVICES].sort());
+      assert.deepEqual(items.map((s) => s.id).sort(), [...SEED_SERVICE_IDS].sort());
       for (const service of items) {
         assert.ok(Value.Check(Service, service), `${cityId}/${service.id} follows the Service schema`);
         assert.equal(service.id.split('.')[0], service.category);
