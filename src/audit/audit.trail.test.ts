@@ -5,9 +5,8 @@ import { migrateToLatest } from '../store/db.ts';
 import { AuditRepository } from './audit.repository.ts';
 import { AuditTrail } from './audit.trail.ts';
 
-const [engine] = testEngines();
-
-describe('audit trail', () => {
+for (const engine of testEngines()) {
+describe(`audit trail on ${engine.name}`, () => {
   it('writes noted reads in a batch, keeping the time each happened', async () => {
     const store = await engine.open();
     await migrateToLatest(store);
@@ -58,3 +57,4 @@ describe('audit trail', () => {
     await store.close();
   });
 });
+}
