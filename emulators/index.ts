@@ -2,7 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mountTrafficPolice } from './departments/traffic-police/server.ts';
 import { createSmsGateway } from './channels/sms/sms.gateway.ts';
+import { FaultSwitchboard } from './faults.ts';
 import { sendJson, type EmulatorRoute } from './http-kit.ts';
+import { DEPARTMENT_EMULATORS, type EmulatorContext } from './departments/registry.ts';
 
 export interface EmulatorsOptions {
   readonly host?: string;
@@ -12,17 +14,24 @@ export interface EmulatorsOptions {
   readonly referenceDate?: Date;
   /** App key the SMS gateway expects from the hub. */
   readonly smsAppKey: string;
+  /** Where departments that deliver batch files (the water company's CSV) drop them. */
+  readonly dropDir?: string;
 }
 
 export interface RunningEmulators {
   readonly url: string;
   readonly sms: ReturnType<typeof createSmsGateway>;
+  readonly faults: FaultSwitchboard;
+  readonly context: EmulatorContext;
   close(): Promise<void>;
 }
 
+const SOAP_DEPARTMENTS = new Set(['traffic-police']);
+
 /**
  * Starts the outside world on loopback: every emulated department system and channel service,
- * under one HTTP server with one path prefix each (`/traffic-police/{city}/ws`, `/sms/…`).
+ * under one HTTP server with one path prefix each (`/traffic-police/{city}/ws`, `/hospital/{city}/fhir/…`,
+ * `/sms/…`), and the fault switches at `/_admin/faults`.
  *
  * @example
  *   const emulators = await startEmulators({ port: 0, smsAppKey: 'k' })
@@ -30,10 +39,17 @@ export interface RunningEmulators {
  */
 export async function startEmulators(options: EmulatorsOptions): Promise<RunningEmulators> {
   const sms = createSmsGateway({ appKey: options.smsAppKey });
-  const routes: EmulatorRoute[] = [sms.route];
+  const faults = new FaultSwitchboard();
+  const departments = new Map<string, EmulatorRoute>();
+  const routes: EmulatorRoute[] = [faults.adminRoute(), sms.route];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulators.invalid');
     try {
+      const department = departments.get(url.pathname.split('/')[1] ?? '');
+      if (department) {
+        if (await faults.intercept(url.pathname.split('/')[1], req, res)) return;
+        if (await department(req, res, url)) return;
+      }
       for (const route of routes) if (await route(req, res, url)) return;
       sendJson(res, 404, { code: 'NotFound', message: `no emulator at ${url.pathname}` });
     } catch (error) {
@@ -47,12 +63,31 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;
-  await mountTrafficPolice(server, { baseUrl: url, referenceDate: options.referenceDate });
+  const context: EmulatorContext = Object.freeze({
+    baseUrl: url,
+    referenceDate: options.referenceDate ?? new Date(),
+    dropDir: options.dropDir,
+  });
+  for (const emulator of DEPARTMENT_EMULATORS) departments.set(emulator.department, await emulator.create(context));
+
+  await mountTrafficPolice(server, { baseUrl: url, referenceDate: context.referenceDate });
+  // soap.listen put its own listener in front; put the fault switches in front of it.
+  const soapListener = server.listeners('request')[0] as (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  server.removeAllListeners('request');
+  server.on('request', async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const department = (req.url ?? '').split('/')[1] ?? '';
+    if (SOAP_DEPARTMENTS.has(department) && (await faults.intercept(department, req, res, true))) return;
+    soapListener(req, res);
+  });
+
   return {
     url,
     sms,
+    faults,
+    context,
     close: () =>
       new Promise<void>((resolve) => {
+        faults.releaseHanging();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

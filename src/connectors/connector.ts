@@ -4,6 +4,10 @@ import type { IdentifierKind } from '../model/common.ts';
 
 /** Where a connector runs: which city and department it speaks for, and where its files are. */
 export interface ConnectorContext {
+  /** Services of the hub a connector kind may need; the CSV kind keeps imported records in the store. */
+  readonly hub?: {
+    readonly batchRecords?: import('./csv/batch-records.ts').BatchRecordStore;
+  };
   readonly cityId: string;
   readonly departmentId: string;
   /** IANA zone of the city; department-local times are read in it. */
@@ -15,7 +19,31 @@ export interface ConnectorContext {
 /** What the hub asks a department for: the records of one type held under one identifier. */
 export interface RecordQuery {
   readonly recordType: RecordType;
+  /** The citizen's identifier the records are held under; absent for public records (road conditions). */
+  readonly identifier?: { readonly kind: IdentifierKind; readonly value: string };
+  /** Further query parameters the service takes (a route, a date), already validated. */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+/** What one synchronization imported: per file, lines imported and lines rejected with their numbers. */
+export interface SynchronizeReport {
+  readonly files: ReadonlyArray<{
+    readonly file: string;
+    readonly status: 'imported' | 'already-imported' | 'failed';
+    readonly linesImported: number;
+    readonly linesRejected: ReadonlyArray<{ readonly line: number; readonly reason: string }>;
+    readonly error?: string;
+  }>;
+}
+
+/** An action on the department's records on the citizen's behalf (renew a library loan…). */
+export interface ActionRequest {
+  /** The action's name in the department's configuration, e.g. `renewLoan`. */
+  readonly name: string;
   readonly identifier: { readonly kind: IdentifierKind; readonly value: string };
+  /** The record acted on, e.g. the loan id. */
+  readonly recordId?: string;
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export interface CallOptions {
@@ -42,7 +70,25 @@ export interface Connector {
    * whether the department faulted, timed out, was unreachable or answered something unmappable.
    */
   fetchRecords(query: RecordQuery, options: CallOptions): Promise<unknown[]>;
-  /** Releases sockets or clients the connector holds. */
+  /** Actions this department's configuration maps; absent when it maps none. */
+  readonly actions?: ReadonlySet<string>;
+  /**
+   * Performs an action and returns its mapped result. Optional: a connector kind that cannot act
+   * leaves it out. A department's refusal (no renewals left…) rejects with `HUTONG_ERR_DEPARTMENT_REFUSED`.
+   *
+   * @example
+   *   await connector.performAction?.({ name: 'renewLoan', identifier: card, recordId: 'L-1' }, { signal })
+   */
+  performAction?(action: ActionRequest, options: CallOptions): Promise<unknown>;
+  /**
+   * For departments that deliver batch files rather than answer calls (a utility's nightly CSV):
+   * imports whatever has arrived since the last run. Optional; the hub calls it on a schedule.
+   *
+   * @example
+   *   const report = await connector.synchronize?.({ signal })
+   */
+  synchronize?(options: CallOptions): Promise<SynchronizeReport>;
+  /** Releases sockets, clients or timers the connector holds. */
   close?(): Promise<void>;
 }
 

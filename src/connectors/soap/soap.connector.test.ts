@@ -158,9 +158,9 @@ describe('soap connector against the traffic-police emulator', () => {
     }
   });
 
-  it('turns a SOAP fault into HUTONG_ERR_DEPARTMENT_FAULT', async () => {
+  it('turns a SOAP fault into HUTONG_ERR_DEPARTMENT_SOAP_FAULT', async () => {
     const connector = soapConnector.create(options(), CONTEXT);
-    await expectCode(connector.fetchRecords(query('XYZ'), { signal: AbortSignal.timeout(5000) }), 'HUTONG_ERR_DEPARTMENT_FAULT');
+    await expectCode(connector.fetchRecords(query('XYZ'), { signal: AbortSignal.timeout(5000) }), 'HUTONG_ERR_DEPARTMENT_SOAP_FAULT');
   });
 
   it('reports an answer the mapping cannot read as HUTONG_ERR_DEPARTMENT_MAPPING', async () => {

@@ -108,7 +108,7 @@ function createSoapConnector(options: SoapOptions, context: ConnectorContext): C
         }
         const responseMapping = await mapping.response;
         for (let page = 1; page <= mapping.maxPages; page++) {
-          const input = { identifier: query.identifier.value, identifierKind: query.identifier.kind, page, pageSize: mapping.pageSize };
+          const input = { identifier: query.identifier?.value, identifierKind: query.identifier?.kind, params: query.params ?? {}, page, pageSize: mapping.pageSize };
           const args = await mapping.request.evaluate(input);
           const [result] = await method.call(soapClient, args, { signal });
           let mapped: { records?: unknown; total?: unknown } | undefined;
@@ -134,7 +134,7 @@ function createSoapConnector(options: SoapOptions, context: ConnectorContext): C
         if (isHutongError(error)) throw error;
         const fault = soapFaultOf(error);
         if (fault) {
-          throw hutongError('HUTONG_ERR_DEPARTMENT_FAULT', `${where} answered a SOAP fault ${fault.code}: ${fault.text}`, {
+          throw hutongError('HUTONG_ERR_DEPARTMENT_SOAP_FAULT', `${where} answered a SOAP fault ${fault.code}: ${fault.text}`, {
             details: { faultcode: fault.code },
             cause: error,
           });

@@ -1,0 +1,23 @@
+import type { EmulatorRoute } from '../http-kit.ts';
+
+/** What every department emulator is given when it starts. */
+export interface EmulatorContext {
+  /** Base URL of the emulator server, e.g. `http://127.0.0.1:4100`. */
+  readonly baseUrl: string;
+  /** The "now" that synthetic data is counted back from; deterministic data for tests. */
+  readonly referenceDate: Date;
+  /** Folder where batch-file departments drop their files (`<dropDir>/<city>/<department>/`). */
+  readonly dropDir?: string;
+}
+
+/**
+ * A department emulator served under `/{department}/{city}/…` on the shared emulator server. The
+ * fault switches are applied before its route sees a call.
+ */
+export interface DepartmentEmulator {
+  readonly department: string;
+  create(context: EmulatorContext): Promise<EmulatorRoute> | EmulatorRoute;
+}
+
+/** Every HTTP (REST and FHIR) department emulator; SOAP ones are mounted separately. */
+export const DEPARTMENT_EMULATORS: readonly DepartmentEmulator[] = [];

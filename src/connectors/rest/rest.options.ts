@@ -1,0 +1,77 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { RecordType } from '../../model/catalog.ts';
+
+/** How the department authenticates the hub. */
+export const RestAuth = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('api-key'),
+      header: Type.String({ default: 'X-Api-Key' }),
+      key: Type.String({ minLength: 1 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('oauth2-client-credentials'),
+      tokenUrl: Type.String({ minLength: 1 }),
+      clientId: Type.String({ minLength: 1 }),
+      clientSecret: Type.String({ minLength: 1 }),
+      scope: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false, description: 'RFC 6749 §4.4; client authenticated with HTTP Basic' },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('hmac-sha256'),
+      keyId: Type.String({ minLength: 1 }),
+      secret: Type.String({ minLength: 1 }),
+    },
+    {
+      additionalProperties: false,
+      description:
+        'Headers X-Api-Key (keyId), X-Timestamp (ms), X-Nonce, X-Signature = base64(HMAC-SHA256(secret, METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body))))',
+    },
+  ),
+]);
+export type RestAuth = Static<typeof RestAuth>;
+
+/** One record type: a JSONata expression building the request, and a mapping file for the answer. */
+export const RestRecordOptions = Type.Object(
+  {
+    request: Type.String({
+      minLength: 1,
+      description:
+        'JSONata over { identifier, identifierKind, page, pageSize, cityId, departmentId, params } giving { method, path, query?, body? }',
+    }),
+    response: Type.String({ minLength: 1, description: 'path of a JSONata file mapping the JSON answer to { records, total? }' }),
+    pageSize: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    maxPages: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
+    /** A 404 means "nothing held under this identifier" rather than an error. */
+    notFoundIsEmpty: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+export type RestRecordOptions = Static<typeof RestRecordOptions>;
+
+/** One action (renew a loan…): a JSONata request over { identifier, identifierKind, recordId, params, … } and a result mapping. */
+export const RestActionOptions = Type.Object(
+  {
+    request: Type.String({ minLength: 1 }),
+    response: Type.String({ minLength: 1, description: 'path of a JSONata file mapping the JSON answer to the action result' }),
+  },
+  { additionalProperties: false },
+);
+export type RestActionOptions = Static<typeof RestActionOptions>;
+
+export const RestOptions = Type.Object(
+  {
+    baseUrl: Type.String({ minLength: 1 }),
+    auth: Type.Optional(RestAuth),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    records: Type.Partial(Type.Record(RecordType, RestRecordOptions), { additionalProperties: false }),
+    actions: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-zA-Z0-9]*$' }), RestActionOptions)),
+  },
+  { additionalProperties: false },
+);
+export type RestOptions = Static<typeof RestOptions>;
