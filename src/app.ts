@@ -9,7 +9,7 @@ import { createHubLogger } from './log.ts';
 import { openStore, migrateToLatest, type Store } from './store/db.ts';
 import { CatalogError, loadCatalogDir } from './catalog/catalog.loader.ts';
 import { Catalog } from './catalog/catalog.service.ts';
-import { Shield } from './shield/shield.ts';
+import { DEFAULT_DEPARTMENT_LIMITS, Shield } from './shield/shield.ts';
 import { CitizenRepository } from './identity/citizen.repository.ts';
 import { SessionRepository } from './identity/session.repository.ts';
 import { SessionService } from './identity/session.service.ts';
@@ -18,6 +18,7 @@ import { LoginService } from './identity/login.service.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditTrail } from './audit/audit.trail.ts';
 import { RecordsService } from './records/records.service.ts';
+import { DashboardService } from './records/dashboard.service.ts';
 import { createWebChannel, LOGIN_CODE_RULES } from './channels/web/web.channel.ts';
 import { SmsClient } from './channels/web/sms.client.ts';
 import type { Channel } from './channels/channel.ts';
@@ -88,14 +89,19 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     rules: config.demoMode ? { ...LOGIN_CODE_RULES, resendAfterSeconds: 0, maxPerHour: 10_000 } : LOGIN_CODE_RULES,
   });
   const channels = new Map<string, Channel>([[webChannel.id, webChannel as unknown as Channel]]);
+  const departmentDefaults = { ...DEFAULT_DEPARTMENT_LIMITS, timeoutMs: config.departmentTimeoutMs };
+  const shield = new Shield({ limitsFor: (department) => catalog.departmentLimits(department, departmentDefaults) });
+  const records = new RecordsService({ catalog, citizens: citizenRepository, shield, audit });
   const services: HubServices = {
     store,
     catalog,
     sessions,
     webChannel,
     login: new LoginService(channels, citizenRepository, sessions, audit),
-    citizens: new CitizenService(citizenRepository, audit),
-    records: new RecordsService({ catalog, citizens: citizenRepository, shield: new Shield(), audit, departmentTimeoutMs: config.departmentTimeoutMs }),
+    citizens: new CitizenService(citizenRepository, audit, catalog),
+    records,
+    dashboard: new DashboardService(catalog, records, config.dashboardDeadlineMs),
+    shield,
   };
 
   app.decorateRequest('principal', null);

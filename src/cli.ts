@@ -3,7 +3,7 @@ import { loadConfig } from './config.ts';
 import { formatProblem, loadCatalogDir } from './catalog/catalog.loader.ts';
 import { migrateToLatest, openStore } from './store/db.ts';
 import { startHub } from './server.ts';
-import { demoCitizen, MAX_DEMO_CITIZENS } from './demo/demo-citizens.ts';
+import { demoCitizen, demoIdentifierLinks, MAX_DEMO_CITIZENS } from './demo/demo-citizens.ts';
 import { IDENTIFIER_CONSENT_TEXT_VERSION } from './identity/citizen.service.ts';
 import { DEFAULT_EMULATORS_URL } from './config.ts';
 
@@ -91,7 +91,7 @@ export function buildCli(): Command {
   const demo = program.command('demo').description('demo helpers, against a hub started with --with-emulators');
   demo
     .command('token')
-    .description('log demo citizen N in through a channel\'s real login flow and print the bearer token; links the citizen\'s demo plate in the city')
+    .description('log demo citizen N in through a channel\'s real login flow and print the bearer token; links the citizen\'s demo identifiers in the city (plate, national id, utility accounts, library card)')
     .requiredOption('--city <id>', 'city id, e.g. shanghai')
     .requiredOption('--channel <id>', 'entrance channel, e.g. web')
     .requiredOption('--citizen <n>', `demo citizen number, 1…${MAX_DEMO_CITIZENS}`, positiveInteger)
@@ -110,18 +110,20 @@ export async function demoToken(opts: { city: string; channel: string; citizen: 
   if (opts.channel !== 'web') {
     throw new Error(`the ${opts.channel} channel's login is not installed in this hub yet; use --channel web`);
   }
-  const city = await callHub<{ platePrefix: string }>(`${opts.hub}/v1/cities/${encodeURIComponent(opts.city)}`);
-  const person = demoCitizen(opts.citizen, city.platePrefix);
+  const city = await callHub<{ id: string; regionCode: string; platePrefix: string }>(`${opts.hub}/v1/cities/${encodeURIComponent(opts.city)}`);
+  const person = demoCitizen(opts.citizen, city);
   await callHub(`${opts.hub}/v1/channels/web/login-codes`, { method: 'POST', json: { phone: person.phone } });
   const inbox = await callHub<{ messages: Array<{ text: string }> }>(`${opts.emulators}/sms/v1/handsets/${person.phone}/messages`);
   const code = /\d{6}/.exec(inbox.messages[0]?.text ?? '')?.[0];
   if (!code) throw new Error('no login code arrived at the demo phone');
   const login = await callHub<{ accessToken: string }>(`${opts.hub}/v1/channels/web/login`, { method: 'POST', json: { phone: person.phone, code } });
-  await callHub(`${opts.hub}/v1/me/identifiers`, {
-    method: 'POST',
-    token: login.accessToken,
-    json: { kind: 'plate', value: person.plate, consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
-  });
+  for (const link of demoIdentifierLinks(person, city.id)) {
+    await callHub(`${opts.hub}/v1/me/identifiers`, {
+      method: 'POST',
+      token: login.accessToken,
+      json: { ...link, consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
+    });
+  }
   return login.accessToken;
 }
 

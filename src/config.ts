@@ -21,6 +21,8 @@ export interface HubConfig {
   readonly logLevel: string;
   /** Default deadline of one department call, in milliseconds. */
   readonly departmentTimeoutMs: number;
+  /** Deadline of the "My City" dashboard, in milliseconds. */
+  readonly dashboardDeadlineMs: number;
   /** Emulators are part of this deployment: demo-only conveniences are switched on. */
   readonly demoMode: boolean;
 }
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionSecret: env.HUTONG_SESSION_SECRET || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     departmentTimeoutMs: integer('HUTONG_DEPARTMENT_TIMEOUT_MS', env.HUTONG_DEPARTMENT_TIMEOUT_MS, 3000, 1, 600_000),
+    dashboardDeadlineMs: integer('HUTONG_DASHBOARD_DEADLINE_MS', env.HUTONG_DASHBOARD_DEADLINE_MS, 800, 50, 60_000),
     demoMode: env.HUTONG_DEMO === '1' || env.HUTONG_DEMO === 'true',
     ...overrides,
   };

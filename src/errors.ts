@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   HUTONG_ERR_MALFORMED_REQUEST: { status: 400, description: 'The HTTP request itself is malformed (e.g. unencoded characters in the URL).' },
   HUTONG_ERR_INVALID_PLATE: { status: 400, description: 'The licence plate number is not a valid Chinese plate.' },
   HUTONG_ERR_INVALID_NATIONAL_ID: { status: 400, description: 'The national id fails the GB 11643 rules.' },
+  HUTONG_ERR_INVALID_IDENTIFIER: { status: 400, description: 'The identifier (account, card number) has the wrong format.' },
   HUTONG_ERR_INVALID_PHONE: { status: 400, description: 'The phone number is not a mainland mobile number.' },
   HUTONG_ERR_IDENTIFIER_KIND_UNSUPPORTED: { status: 400, description: 'This kind of identifier cannot be linked yet.' },
   HUTONG_ERR_IDENTIFIER_REQUIRED: { status: 400, description: 'The service needs an identifier the citizen has not linked.' },

@@ -1,4 +1,14 @@
 import type { EmulatorRoute } from '../http-kit.ts';
+import { vehicleAdministrationEmulator } from './vehicle-administration/server.ts';
+import { transportBureauEmulator } from './transport-bureau/server.ts';
+import { electricityEmulator } from './electricity-company/server.ts';
+import { gasEmulator } from './gas-company/server.ts';
+import { socialSecurityEmulator } from './social-security/server.ts';
+import { libraryEmulator } from './library/server.ts';
+import { civilAffairsEmulator } from './civil-affairs/server.ts';
+import { exitEntryEmulator } from './exit-entry/server.ts';
+import { waterEmulator } from './water/server.ts';
+import { hospitalEmulator } from './hospital/server.ts';
 
 /** What every department emulator is given when it starts. */
 export interface EmulatorContext {
@@ -20,4 +30,15 @@ export interface DepartmentEmulator {
 }
 
 /** Every HTTP (REST and FHIR) department emulator; SOAP ones are mounted separately. */
-export const DEPARTMENT_EMULATORS: readonly DepartmentEmulator[] = [];
+export const DEPARTMENT_EMULATORS: readonly DepartmentEmulator[] = [
+  hospitalEmulator,
+  waterEmulator,
+  vehicleAdministrationEmulator,
+  transportBureauEmulator,
+  electricityEmulator,
+  gasEmulator,
+  socialSecurityEmulator,
+  libraryEmulator,
+  civilAffairsEmulator,
+  exitEntryEmulator,
+];

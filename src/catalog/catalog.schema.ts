@@ -16,6 +16,18 @@ export const DepartmentConfig = Type.Object(
       },
       { additionalProperties: false },
     ),
+    shield: Type.Optional(
+      Type.Object(
+        {
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000, description: 'deadline of one call' })),
+          maxConcurrent: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'calls in flight at once' })),
+          maxQueued: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, description: 'calls waiting for a free place' })),
+          breakerFailures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'consecutive failures that open the breaker' })),
+          breakerHalfOpenAfterMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'how long the breaker stays open' })),
+        },
+        { additionalProperties: false, description: 'limits the hub keeps toward this department' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

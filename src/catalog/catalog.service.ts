@@ -1,5 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import type { City, Department, Service, ServiceKind } from '../model/catalog.ts';
+import type { IdentifierKind } from '../model/common.ts';
+import type { DepartmentLimits } from '../shield/department-policy.ts';
 import type { Connector, ConnectorContext } from '../connectors/connector.ts';
 import { INSTALLED_CONNECTORS } from '../connectors/registry.ts';
 import { hutongError } from '../errors.ts';
@@ -13,7 +15,6 @@ import type { LoadedCityFile } from './catalog.loader.ts';
 const FUNCTIONS_NOT_INSTALLED: Partial<Record<ServiceKind, string>> = {
   payment: 'paying through a wallet is not installed in this hub yet',
   booking: 'booking with the department is not installed in this hub yet',
-  action: 'acting on department records is not installed in this hub yet',
   notification: 'reminder delivery is not installed in this hub yet',
 };
 
@@ -50,18 +51,29 @@ function queryAvailability(config: ServiceConfig, departments: readonly Departme
   return problems.length === 0 ? undefined : problems.join('; ');
 }
 
+/** Why no department of the service can act on its records, or undefined when one can. */
+function actionAvailability(departments: readonly DepartmentEntry[]): string | undefined {
+  const acting = departments.filter((d) => {
+    const actions = (d.config.connector.options as { actions?: Record<string, unknown> }).actions ?? {};
+    return INSTALLED_CONNECTORS.has(d.config.connector.kind) && Object.keys(actions).length > 0;
+  });
+  return acting.length > 0 ? undefined : `no department of the service has actions configured, or its connector kind is not installed`;
+}
+
 function describeService(cityId: string, config: ServiceConfig, departments: readonly DepartmentEntry[]): Service {
   const functions = config.kinds.map((kind) => {
-    const reason = kind === 'query' ? queryAvailability(config, departments) : FUNCTIONS_NOT_INSTALLED[kind];
+    const reason =
+      kind === 'query' ? queryAvailability(config, departments) : kind === 'action' ? actionAvailability(departments) : FUNCTIONS_NOT_INSTALLED[kind];
     return reason === undefined ? { kind, available: true } : { kind, available: false, unavailableReason: reason };
   });
-  const primary = functions[0];
+  // A service is available when a citizen can use at least one of its functions; `functions` says which.
+  const primary = functions.find((f) => f.available) ?? functions[0];
   return {
     id: config.id,
     cityId,
     departmentIds: config.departments,
     category: config.category,
-    kind: primary.kind,
+    kind: functions[0].kind,
     functions,
     name: config.name,
     ...(config.recordType ? { recordType: config.recordType } : {}),
@@ -114,6 +126,20 @@ export class Catalog {
     const service = this.#entry(cityId).services.get(serviceId);
     if (!service) throw hutongError('HUTONG_ERR_SERVICE_NOT_FOUND', `No service "${serviceId}" in ${cityId}`);
     return service;
+  }
+
+  /** True when a service of the city's department requires identifiers of the kind, i.e. the department issues them. */
+  issues(cityId: string, departmentId: string, kind: IdentifierKind): boolean {
+    const city = this.#cities.get(cityId);
+    if (!city?.departments.has(departmentId)) return false;
+    return [...city.services.values()].some((s) => s.config.departments.includes(departmentId) && s.config.requiredIdentifiers.includes(kind));
+  }
+
+  /** The shield limits toward `city/department`: its YAML `shield:` settings over the defaults. */
+  departmentLimits(department: string, defaults: DepartmentLimits): DepartmentLimits {
+    const [cityId, departmentId] = department.split('/');
+    const settings = this.#cities.get(cityId)?.departments.get(departmentId)?.config.shield ?? {};
+    return Object.freeze({ ...defaults, ...settings });
   }
 
   listDepartments(cityId: string): Department[] {

@@ -6,6 +6,8 @@ import type { CitizenService } from '../identity/citizen.service.ts';
 import type { LoginService } from '../identity/login.service.ts';
 import type { SessionService } from '../identity/session.service.ts';
 import type { RecordsService } from '../records/records.service.ts';
+import type { DashboardService } from '../records/dashboard.service.ts';
+import type { Shield } from '../shield/shield.ts';
 import type { WebChannel } from '../channels/web/web.channel.ts';
 
 /** The Fastify instance with the TypeBox type provider, as routes see it. */
@@ -19,5 +21,7 @@ export interface HubServices {
   readonly login: LoginService;
   readonly citizens: CitizenService;
   readonly records: RecordsService;
+  readonly dashboard: DashboardService;
+  readonly shield: Shield;
   readonly webChannel: WebChannel;
 }

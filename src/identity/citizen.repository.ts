@@ -6,6 +6,8 @@ export interface IdentifierRow {
   readonly citizenId: string;
   readonly kind: string;
   readonly value: string;
+  /** `city/department` that issued the identifier; null for national ones (id card, plate). */
+  readonly issuer: string | null;
   readonly consentChannel: string;
   readonly consentTextVersion: string;
   readonly consentedAt: Date;
@@ -23,6 +25,7 @@ const identifierColumns = [
   'citizen_id as citizenId',
   'kind',
   'value',
+  'issuer',
   'consent_channel as consentChannel',
   'consent_text_version as consentTextVersion',
   'consented_at as consentedAt',
@@ -81,13 +84,14 @@ export class CitizenRepository {
     return query.orderBy('created_at').orderBy('id').execute();
   }
 
-  async findIdentifier(citizenId: string, kind: string, value: string): Promise<IdentifierRow | undefined> {
+  async findIdentifier(citizenId: string, kind: string, value: string, issuer: string | null = null): Promise<IdentifierRow | undefined> {
     return this.db
       .selectFrom('linked_identifiers')
       .select(identifierColumns)
       .where('citizen_id', '=', citizenId)
       .where('kind', '=', kind)
       .where('value', '=', value)
+      .where((eb) => (issuer === null ? eb('issuer', 'is', null) : eb('issuer', '=', issuer)))
       .executeTakeFirst();
   }
 
@@ -99,6 +103,7 @@ export class CitizenRepository {
     citizenId: string;
     kind: string;
     value: string;
+    issuer?: string | null;
     consentChannel: string;
     consentTextVersion: string;
   }): Promise<{ identifier: IdentifierRow; created: boolean } | { heldByOther: true }> {
@@ -108,15 +113,17 @@ export class CitizenRepository {
         citizen_id: input.citizenId,
         kind: input.kind,
         value: input.value,
+        issuer: input.issuer ?? null,
         consent_channel: input.consentChannel,
         consent_text_version: input.consentTextVersion,
         consented_at: new Date(),
       })
-      .onConflict((oc) => oc.columns(['kind', 'value']).doNothing())
+      // The unique index on (kind, issuer, value) decides who holds it.
+      .onConflict((oc) => oc.doNothing())
       .returning(identifierColumns)
       .executeTakeFirst();
     if (inserted) return { identifier: inserted, created: true };
-    const mine = await this.findIdentifier(input.citizenId, input.kind, input.value);
+    const mine = await this.findIdentifier(input.citizenId, input.kind, input.value, input.issuer ?? null);
     return mine ? { identifier: mine, created: false } : { heldByOther: true };
   }
 

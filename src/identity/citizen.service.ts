@@ -1,7 +1,7 @@
 import { hutongError } from '../errors.ts';
 import type { Citizen, LinkedIdentifier } from '../model/citizen.ts';
 import type { ChannelId, IdentifierKind, Scope } from '../model/common.ts';
-import { maskPlate, validatePlate } from '../model/identifiers.ts';
+import { maskNationalId, maskPlate, validateNationalId, validatePlate } from '../model/identifiers.ts';
 import type { AuditTrail } from '../audit/audit.trail.ts';
 import type { CitizenRepository, IdentifierRow } from './citizen.repository.ts';
 import type { Principal } from './session.service.ts';
@@ -9,10 +9,32 @@ import type { Principal } from './session.service.ts';
 /** The consent text a citizen accepts when linking an identifier; bumped when its wording changes. */
 export const IDENTIFIER_CONSENT_TEXT_VERSION = '2026-11-v1';
 
-/** Identifier kinds a citizen can link so far, each with its validation and masking. */
-const LINKABLE: Partial<Record<IdentifierKind, { scope: Scope; normalize(value: string): string; mask(value: string): string }>> = {
+interface IdentifierRules {
+  /** Data scopes the identifier opens; consent to link it is consent for these. */
+  readonly scopes: readonly Scope[];
+  /** Issued by one department (a utility account): linking names the issuer. */
+  readonly issued: boolean;
+  normalize(value: string): string;
+  mask(value: string): string;
+}
+
+function digits(label: string, min: number, max: number): Pick<IdentifierRules, 'normalize' | 'mask'> {
+  const pattern = new RegExp(`^\\d{${min},${max}}$`);
+  return {
+    normalize(value) {
+      const compact = value.replace(/[\s-]/g, '');
+      if (!pattern.test(compact)) throw hutongError('HUTONG_ERR_INVALID_IDENTIFIER', `A ${label} is ${min} to ${max} digits`);
+      return compact;
+    },
+    mask: (value) => `${'*'.repeat(Math.max(0, value.length - 4))}${value.slice(-4)}`,
+  };
+}
+
+/** Identifier kinds a citizen can link, each with its validation, masking and the scopes it opens. */
+const LINKABLE: Partial<Record<IdentifierKind, IdentifierRules>> = {
   plate: {
-    scope: 'traffic',
+    scopes: ['traffic'],
+    issued: false,
     normalize(value) {
       const plate = validatePlate(value);
       if (!plate.ok) throw hutongError('HUTONG_ERR_INVALID_PLATE', plate.reason);
@@ -20,24 +42,48 @@ const LINKABLE: Partial<Record<IdentifierKind, { scope: Scope; normalize(value: 
     },
     mask: maskPlate,
   },
+  'national-id': {
+    scopes: ['traffic', 'medical', 'social', 'civil'],
+    issued: false,
+    normalize(value) {
+      const id = validateNationalId(value.trim());
+      if (!id.ok) throw hutongError('HUTONG_ERR_INVALID_NATIONAL_ID', id.reason);
+      return id.value;
+    },
+    mask: maskNationalId,
+  },
+  'utility-account': { scopes: ['living'], issued: true, ...digits('utility account number', 6, 20) },
+  'library-card': { scopes: ['culture'], issued: true, ...digits('library card number', 8, 16) },
 };
 
-export function normalizeIdentifier(kind: IdentifierKind, value: string): string {
+function rulesFor(kind: IdentifierKind): IdentifierRules {
   const rules = LINKABLE[kind];
   if (!rules) throw hutongError('HUTONG_ERR_IDENTIFIER_KIND_UNSUPPORTED', `Identifiers of kind "${kind}" cannot be linked yet`);
-  return rules.normalize(value);
+  return rules;
+}
+
+export function normalizeIdentifier(kind: IdentifierKind, value: string): string {
+  return rulesFor(kind).normalize(value);
 }
 
 export function toLinkedIdentifier(row: IdentifierRow): LinkedIdentifier {
   const rules = LINKABLE[row.kind as IdentifierKind];
+  const [cityId, departmentId] = row.issuer?.split('/') ?? [];
   return {
     id: row.id,
     kind: row.kind as IdentifierKind,
     value: row.value,
     display: rules ? rules.mask(row.value) : '***',
+    ...(cityId && departmentId ? { issuer: { cityId, departmentId } } : {}),
     linkedAt: row.createdAt.toISOString(),
     consent: { channel: row.consentChannel as ChannelId, textVersion: row.consentTextVersion, grantedAt: row.consentedAt.toISOString() },
   };
+}
+
+/** The slice of the catalog linking needs: which departments issue identifiers of a kind. */
+export interface IssuerDirectory {
+  /** True when the city's department issues identifiers of the kind (a service of it requires them). */
+  issues(cityId: string, departmentId: string, kind: IdentifierKind): boolean;
 }
 
 /** What a citizen can see and change of their own profile. */
@@ -45,6 +91,7 @@ export class CitizenService {
   constructor(
     private readonly citizens: CitizenRepository,
     private readonly audit: AuditTrail,
+    private readonly issuers: IssuerDirectory,
   ) {}
 
   async getProfile(principal: Principal): Promise<Citizen> {
@@ -59,10 +106,14 @@ export class CitizenService {
       createdAt: citizen.createdAt.toISOString(),
       identities: identities.map((i) => ({ channel: i.channel as ChannelId, linkedAt: i.createdAt.toISOString(), lastLoginAt: i.lastLoginAt.toISOString() })),
       identifiers: identifiers.map(toLinkedIdentifier),
-      consents: identifiers.flatMap((i) => {
-        const scope = LINKABLE[i.kind as IdentifierKind]?.scope;
-        return scope ? [{ channel: i.consentChannel as ChannelId, scope, textVersion: i.consentTextVersion, grantedAt: i.consentedAt.toISOString() }] : [];
-      }),
+      consents: identifiers.flatMap((i) =>
+        (LINKABLE[i.kind as IdentifierKind]?.scopes ?? []).map((scope) => ({
+          channel: i.consentChannel as ChannelId,
+          scope,
+          textVersion: i.consentTextVersion,
+          grantedAt: i.consentedAt.toISOString(),
+        })),
+      ),
     };
   }
 
@@ -73,9 +124,20 @@ export class CitizenService {
   /** Links an identifier after validating it; the consent to the current text is recorded with it. */
   async linkIdentifier(
     principal: Principal,
-    input: { kind: IdentifierKind; value: string; consentTextVersion: string },
+    input: { kind: IdentifierKind; value: string; issuer?: { cityId: string; departmentId: string }; consentTextVersion: string },
   ): Promise<{ identifier: LinkedIdentifier; created: boolean }> {
-    const value = normalizeIdentifier(input.kind, input.value);
+    const rules = rulesFor(input.kind);
+    const value = rules.normalize(input.value);
+    let issuer: string | null = null;
+    if (rules.issued) {
+      if (!input.issuer) throw hutongError('HUTONG_ERR_VALIDATION', `A ${input.kind} is issued by one department: give issuer { cityId, departmentId }`);
+      if (!this.issuers.issues(input.issuer.cityId, input.issuer.departmentId, input.kind)) {
+        throw hutongError('HUTONG_ERR_VALIDATION', `${input.issuer.cityId}/${input.issuer.departmentId} does not issue ${input.kind} identifiers`);
+      }
+      issuer = `${input.issuer.cityId}/${input.issuer.departmentId}`;
+    } else if (input.issuer) {
+      throw hutongError('HUTONG_ERR_VALIDATION', `A ${input.kind} is not issued by a department; leave issuer out`);
+    }
     if (input.consentTextVersion !== IDENTIFIER_CONSENT_TEXT_VERSION) {
       throw hutongError('HUTONG_ERR_CONSENT_REQUIRED', `Accept the current consent text (version ${IDENTIFIER_CONSENT_TEXT_VERSION}) to link an identifier`, {
         details: { currentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
@@ -85,6 +147,7 @@ export class CitizenService {
       citizenId: principal.citizenId,
       kind: input.kind,
       value,
+      issuer,
       consentChannel: principal.channel,
       consentTextVersion: input.consentTextVersion,
     });

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ChannelId, IdentifierKind, Scope, Timestamp, Uuid } from './common.ts';
+import { ChannelId, IdentifierKind, Scope, Slug, Timestamp, Uuid } from './common.ts';
 
 export const Consent = Type.Object({
   channel: ChannelId,
@@ -23,6 +23,7 @@ export const LinkedIdentifier = Type.Object({
   kind: IdentifierKind,
   value: Type.String({ description: 'the identifier, shown only to its holder' }),
   display: Type.String({ description: 'masked form for lists and logs' }),
+  issuer: Type.Optional(Type.Object({ cityId: Slug, departmentId: Slug }, { description: 'the department that issued it (utility accounts, library cards)' })),
   linkedAt: Timestamp,
   consent: Type.Object({ channel: ChannelId, textVersion: Type.String(), grantedAt: Timestamp }),
 });

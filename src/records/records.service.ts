@@ -1,21 +1,31 @@
 import { Value } from '@sinclair/typebox/value';
-import type { Catalog } from '../catalog/catalog.service.ts';
-import { hutongError, isHutongError, type ErrorCode } from '../errors.ts';
+import type { Catalog, ServiceEntry } from '../catalog/catalog.service.ts';
+import { hutongError, isHutongError, type ErrorCode, type HutongError } from '../errors.ts';
 import type { RecordType } from '../model/catalog.ts';
 import type { IdentifierKind } from '../model/common.ts';
 import { RECORD_SCHEMAS } from '../model/index.ts';
 import type { AuditTrail } from '../audit/audit.trail.ts';
-import type { CitizenRepository } from '../identity/citizen.repository.ts';
+import type { CitizenRepository, IdentifierRow } from '../identity/citizen.repository.ts';
 import { normalizeIdentifier, toLinkedIdentifier } from '../identity/citizen.service.ts';
 import type { Principal } from '../identity/session.service.ts';
 import type { Shield } from '../shield/shield.ts';
 import '../model/formats.ts';
 
-/** How one identifier's records were obtained. */
+/** Record types that are not anybody's: open slots, road conditions. Listing them needs no identifier. */
+export const PUBLIC_RECORD_TYPES: ReadonlySet<RecordType> = new Set<RecordType>(['Slot', 'RoadCondition']);
+
+/** Query parameters a service may take, and their shapes. */
+const PARAM_PATTERNS: Readonly<Record<string, RegExp>> = {
+  date: /^\d{4}-\d{2}-\d{2}$/,
+  from: /^-?\d{1,3}(\.\d+)?,-?\d{1,2}(\.\d+)?$/,
+  to: /^-?\d{1,3}(\.\d+)?,-?\d{1,2}(\.\d+)?$/,
+};
+
+/** How one department answered for one identifier (or for the public records). */
 export interface RecordSourceStatus {
   readonly departmentId: string;
-  readonly identifierId: string;
-  readonly identifier: string;
+  readonly identifierId?: string;
+  readonly identifier?: string;
   readonly status: 'ok' | 'stale' | 'unavailable';
   readonly freshness?: 'live' | 'cached' | 'stale';
   readonly fetchedAt?: string;
@@ -31,7 +41,25 @@ export interface RecordList {
   readonly sources: RecordSourceStatus[];
 }
 
-/** Lists a citizen's records of one service, only ever for identifiers the citizen has linked. */
+export interface RecordFilter {
+  /** One of the citizen's linked plates. */
+  readonly plate?: string;
+  /** One of the citizen's linked identifiers, by id. */
+  readonly identifierId?: string;
+  readonly date?: string;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+interface DepartmentCall {
+  readonly departmentId: string;
+  readonly identifier?: IdentifierRow;
+}
+
+/**
+ * A citizen's records of a service, gathered from every department that holds them, only ever
+ * for identifiers the citizen has linked; public records (slots, road conditions) for anyone.
+ */
 export class RecordsService {
   constructor(
     private readonly deps: {
@@ -39,56 +67,159 @@ export class RecordsService {
       citizens: CitizenRepository;
       shield: Shield;
       audit: AuditTrail;
-      departmentTimeoutMs: number;
     },
   ) {}
 
-  async listRecords(principal: Principal, cityId: string, serviceId: string, filter: { plate?: string }): Promise<RecordList> {
-    const { catalog, citizens, shield } = this.deps;
-    const { service, config } = catalog.getService(cityId, serviceId);
-    const query = service.functions.find((f) => f.kind === 'query');
-    if (!query || !config.recordType) {
-      throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} has no records to list`);
-    }
-    if (!query.available) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} is not available in ${cityId}: ${query.unavailableReason}`);
-    const recordType = config.recordType;
-    const kind = config.requiredIdentifiers[0] as IdentifierKind;
+  /** The service's records; fails with the department's error only when no department answered. */
+  async listRecords(principal: Principal, cityId: string, serviceId: string, filter: RecordFilter = {}): Promise<RecordList> {
+    const entry = this.#queryableService(cityId, serviceId);
+    const calls = await this.#plan(principal, cityId, entry, filter, true);
+    const list = await this.#gather(cityId, entry, calls, this.#params(filter));
+    const failed = list.sources.filter((s) => s.status === 'unavailable');
+    // Nothing to show at all: the citizen gets the department's error, not an empty list that looks true.
+    if (failed.length === list.sources.length && list.errors.length > 0) throw list.errors[0];
+    this.#noteRead(principal, cityId, serviceId, calls, list.items.length);
+    return { cityId, serviceId, recordType: list.recordType, items: list.items, sources: list.sources };
+  }
 
-    let identifiers;
+  /**
+   * The same gathering for the dashboard: never throws for a department's failure, and plans
+   * nothing when the citizen has no identifier the service needs (`undefined`).
+   */
+  async gatherForDashboard(principal: Principal, cityId: string, entry: ServiceEntry): Promise<RecordList | undefined> {
+    const calls = await this.#plan(principal, cityId, entry, {}, false);
+    if (calls.length === 0) return undefined;
+    const list = await this.#gather(cityId, entry, calls, {});
+    this.#noteRead(principal, cityId, entry.service.id, calls, list.items.length);
+    return { cityId, serviceId: entry.service.id, recordType: list.recordType, items: list.items, sources: list.sources };
+  }
+
+  /** Performs a service action (renew a loan…) on one of the citizen's records, then forgets the cached records. */
+  async performAction(
+    principal: Principal,
+    cityId: string,
+    serviceId: string,
+    actionName: string,
+    input: { identifierId: string; recordId?: string },
+  ): Promise<{ cityId: string; serviceId: string; action: string; result: unknown }> {
+    const { catalog, citizens, shield } = this.deps;
+    const entry = catalog.getService(cityId, serviceId);
+    const fn = entry.service.functions.find((f) => f.kind === 'action');
+    if (!fn) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} has no actions`);
+    if (!fn.available) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} actions are not available in ${cityId}: ${fn.unavailableReason}`);
+    const identifier = (await citizens.listIdentifiers(principal.citizenId)).find((i) => i.id === input.identifierId);
+    if (!identifier) throw hutongError('HUTONG_ERR_IDENTIFIER_NOT_LINKED', 'That identifier is not linked to your account');
+    const departmentId = entry.service.departmentIds.find((d) => identifier.issuer === null || identifier.issuer === `${cityId}/${d}`);
+    const connector = departmentId ? catalog.connectorFor(cityId, departmentId) : undefined;
+    if (!departmentId || !connector?.performAction || !connector.actions?.has(actionName)) {
+      throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} has no action "${actionName}" for that identifier in ${cityId}`);
+    }
+    const department = `${cityId}/${departmentId}`;
+    const answer = await shield.call({
+      department,
+      key: `${department}/action/${actionName}/${identifier.id}/${input.recordId ?? ''}`,
+      ttlMs: 0,
+      load: (signal) =>
+        connector.performAction!(
+          { name: actionName, identifier: { kind: identifier.kind as IdentifierKind, value: identifier.value }, recordId: input.recordId },
+          { signal },
+        ),
+    });
+    if (entry.config.recordType) shield.invalidate(recordsKey(department, entry.config.recordType, identifier, {}));
+    await this.deps.audit.record({
+      actor: `citizen:${principal.citizenId}`,
+      action: `service.action.${actionName}`,
+      subject: `service:${serviceId}`,
+      cityId,
+      detail: { channel: principal.channel, identifier: identifier.id, recordId: input.recordId ?? null },
+    });
+    return { cityId, serviceId, action: actionName, result: answer.value };
+  }
+
+  #queryableService(cityId: string, serviceId: string): ServiceEntry {
+    const entry = this.deps.catalog.getService(cityId, serviceId);
+    const query = entry.service.functions.find((f) => f.kind === 'query');
+    if (!query || !entry.config.recordType) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} has no records to list`);
+    if (!query.available) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} is not available in ${cityId}: ${query.unavailableReason}`);
+    return entry;
+  }
+
+  #params(filter: RecordFilter): Record<string, string> {
+    const params: Record<string, string> = {};
+    for (const name of ['date', 'from', 'to'] as const) {
+      const value = filter[name];
+      if (value === undefined) continue;
+      if (!PARAM_PATTERNS[name].test(value)) throw hutongError('HUTONG_ERR_VALIDATION', `"${name}" has the wrong format`);
+      params[name] = value;
+    }
+    return params;
+  }
+
+  /** Which department to ask about which of the citizen's identifiers. */
+  async #plan(principal: Principal, cityId: string, entry: ServiceEntry, filter: RecordFilter, strict: boolean): Promise<DepartmentCall[]> {
+    const recordType = entry.config.recordType!;
+    const departments = entry.service.departmentIds;
+    if (PUBLIC_RECORD_TYPES.has(recordType)) return departments.map((departmentId) => ({ departmentId }));
+
+    const kind = entry.config.requiredIdentifiers[0] as IdentifierKind;
+    let identifiers: IdentifierRow[];
     if (filter.plate !== undefined) {
       const value = normalizeIdentifier('plate', filter.plate);
-      const linked = await citizens.findIdentifier(principal.citizenId, 'plate', value);
+      const linked = await this.deps.citizens.findIdentifier(principal.citizenId, 'plate', value);
       // Same answer whether the plate is somebody else's or nobody's: nothing is revealed about others.
       if (!linked) throw hutongError('HUTONG_ERR_IDENTIFIER_NOT_LINKED', 'That plate is not linked to your account; link it first');
       identifiers = [linked];
+    } else if (filter.identifierId !== undefined) {
+      const linked = (await this.deps.citizens.listIdentifiers(principal.citizenId)).find((i) => i.id === filter.identifierId);
+      if (!linked) throw hutongError('HUTONG_ERR_IDENTIFIER_NOT_LINKED', 'That identifier is not linked to your account');
+      identifiers = [linked];
     } else {
-      identifiers = await citizens.listIdentifiers(principal.citizenId, kind);
-      if (identifiers.length === 0) {
-        throw hutongError('HUTONG_ERR_IDENTIFIER_REQUIRED', `${serviceId} needs a linked ${kind}; link one first`, { details: { identifierKind: kind } });
-      }
+      identifiers = await this.deps.citizens.listIdentifiers(principal.citizenId, kind);
     }
+    const calls = departments.flatMap((departmentId) =>
+      identifiers
+        .filter((i) => i.kind === kind && (i.issuer === null || i.issuer === `${cityId}/${departmentId}`))
+        .map((identifier) => ({ departmentId, identifier })),
+    );
+    if (calls.length === 0 && strict) {
+      throw hutongError('HUTONG_ERR_IDENTIFIER_REQUIRED', `${entry.service.id} needs a linked ${kind}${identifiers.length ? ' issued here' : ''}; link one first`, {
+        details: { identifierKind: kind, departments },
+      });
+    }
+    return calls;
+  }
 
+  async #gather(
+    cityId: string,
+    entry: ServiceEntry,
+    calls: readonly DepartmentCall[],
+    params: Record<string, string>,
+  ): Promise<{ recordType: RecordType; items: Array<Record<string, unknown>>; sources: RecordSourceStatus[]; errors: HutongError[] }> {
+    const { catalog, shield } = this.deps;
+    const recordType = entry.config.recordType!;
     const schema = RECORD_SCHEMAS[recordType];
     const now = Date.now();
-    // Every department of the service is asked about every identifier, all at once.
-    const calls = service.departmentIds.flatMap((departmentId) => identifiers.map((identifier) => ({ departmentId, identifier })));
     const outcomes = await Promise.allSettled(
       calls.map(({ departmentId, identifier }) => {
-        const connector = catalog.connectorFor(cityId, departmentId);
         const department = `${cityId}/${departmentId}`;
+        const connector = catalog.connectorFor(cityId, departmentId);
         return shield.call({
           department,
-          key: `${department}/${recordType}/${identifier.kind}:${identifier.value}`,
-          ttlMs: config.cacheTtlSeconds * 1000,
-          timeoutMs: this.deps.departmentTimeoutMs,
+          key: recordsKey(department, recordType, identifier, params),
+          ttlMs: entry.config.cacheTtlSeconds * 1000,
           load: async (signal) => {
-            const records = await connector.fetchRecords({ recordType, identifier: { kind: identifier.kind as IdentifierKind, value: identifier.value } }, { signal });
+            const query = {
+              recordType,
+              params,
+              ...(identifier ? { identifier: { kind: identifier.kind as IdentifierKind, value: identifier.value } } : {}),
+            };
+            const records = await connector.fetchRecords(query, { signal });
             return records.map((record, index) => {
               if (!Value.Check(schema, record)) {
                 const first = Value.Errors(schema, record).First();
                 throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${department} record ${index} does not map to ${recordType}: ${first?.path} ${first?.message}`);
               }
-              return Value.Clean(schema, record) as Record<string, unknown>;
+              return Value.Clean(schema, structuredClone(record)) as Record<string, unknown>;
             });
           },
         });
@@ -97,36 +228,52 @@ export class RecordsService {
 
     const items: Array<Record<string, unknown>> = [];
     const sources: RecordSourceStatus[] = [];
+    const errors: HutongError[] = [];
     outcomes.forEach((outcome, i) => {
-      const display = toLinkedIdentifier(calls[i].identifier);
+      const { departmentId, identifier } = calls[i];
+      const shown = identifier ? toLinkedIdentifier(identifier) : undefined;
+      const about = shown ? { identifierId: shown.id, identifier: shown.display } : {};
       if (outcome.status === 'fulfilled') {
         const answer = outcome.value;
-        items.push(...answer.value);
+        items.push(...(answer.value as Array<Record<string, unknown>>));
         sources.push({
-          departmentId: calls[i].departmentId,
-          identifierId: display.id,
-          identifier: display.display,
+          departmentId,
+          ...about,
           status: answer.freshness === 'stale' ? 'stale' : 'ok',
           freshness: answer.freshness,
           fetchedAt: answer.fetchedAt.toISOString(),
           ageSeconds: Math.max(0, Math.round((now - answer.fetchedAt.getTime()) / 1000)),
         });
       } else {
-        const error = isHutongError(outcome.reason) ? outcome.reason : hutongError('HUTONG_ERR_INTERNAL', 'The department call failed unexpectedly', { cause: outcome.reason });
-        sources.push({ departmentId: calls[i].departmentId, identifierId: display.id, identifier: display.display, status: 'unavailable', error: { code: error.code, message: error.message } });
+        const error = isHutongError(outcome.reason)
+          ? outcome.reason
+          : hutongError('HUTONG_ERR_INTERNAL', 'The department call failed unexpectedly', { cause: outcome.reason });
+        errors.push(error);
+        sources.push({ departmentId, ...about, status: 'unavailable', error: { code: error.code, message: error.message } });
       }
     });
-    // Nothing to show at all: the citizen gets the department's error, not an empty list that looks true.
-    const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed.length === outcomes.length) throw failed[0].reason;
+    return { recordType, items, sources, errors };
+  }
 
+  #noteRead(principal: Principal, cityId: string, serviceId: string, calls: readonly DepartmentCall[], count: number): void {
+    const identifiers = calls.flatMap((c) => (c.identifier ? [c.identifier.id] : []));
+    if (identifiers.length === 0) return; // public records are nobody's data
     this.deps.audit.note({
       actor: `citizen:${principal.citizenId}`,
       action: 'records.list',
       subject: `service:${serviceId}`,
       cityId,
-      detail: { channel: principal.channel, identifiers: identifiers.map((i) => i.id), count: items.length },
+      detail: { channel: principal.channel, identifiers: [...new Set(identifiers)], count },
     });
-    return { cityId, serviceId, recordType, items, sources };
   }
+}
+
+/** The shield's cache key of one department's records for one identifier (or the public ones). */
+export function recordsKey(department: string, recordType: RecordType, identifier: IdentifierRow | undefined, params: Record<string, string>): string {
+  const who = identifier ? `${identifier.kind}:${identifier.issuer ?? ''}:${identifier.value}` : 'public';
+  const query = Object.entries(params)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  return `${department}/${recordType}/${who}?${query}`;
 }

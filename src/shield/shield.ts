@@ -1,5 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { hutongError, isHutongError } from '../errors.ts';
+import { deadlineSignal } from './deadline.ts';
+import { DepartmentPolicy, type DepartmentHealth, type DepartmentLimits } from './department-policy.ts';
 
 /** One call to a department, as the shield sees it. */
 export interface DepartmentCall<T> {
@@ -9,8 +11,8 @@ export interface DepartmentCall<T> {
   readonly key: string;
   /** How long an answer stays fresh; 0 means never cached. */
   readonly ttlMs: number;
-  /** Deadline for the department to answer; passed to the wire as an AbortSignal. */
-  readonly timeoutMs: number;
+  /** Deadline for the department to answer; passed to the wire as an AbortSignal. Defaults to the department's limit. */
+  readonly timeoutMs?: number;
   load(signal: AbortSignal): Promise<T>;
 }
 
@@ -37,12 +39,22 @@ type Loader = (signal: AbortSignal) => Promise<unknown>;
 export interface ShieldOptions {
   /** Most answers kept in memory. */
   readonly maxEntries?: number;
+  /** Limits toward a department (`city/department`); called once per department. */
+  readonly limitsFor?: (department: string) => DepartmentLimits;
 }
 
+export const DEFAULT_DEPARTMENT_LIMITS: DepartmentLimits = Object.freeze({
+  timeoutMs: 3000,
+  maxConcurrent: 16,
+  maxQueued: 64,
+  breakerFailures: 5,
+  breakerHalfOpenAfterMs: 10_000,
+});
+
 /**
- * The only path from the hub to a department: a deadline on every call, a read-through cache
- * with single-flight (one department call per key however many citizens ask at once), and
- * stale-if-error. Limits and breakers join it as the shield grows.
+ * The only path from the hub to a department: a deadline on every call, a concurrency limit and
+ * a circuit breaker per department, a read-through cache with single-flight (one department call
+ * per key however many citizens ask at once), and stale-if-error.
  *
  * @example
  *   const answer = await shield.call({ department: 'shanghai/traffic-police', key, ttlMs: 300_000,
@@ -50,8 +62,11 @@ export interface ShieldOptions {
  */
 export class Shield {
   readonly #cache: LRUCache<string, CacheEntry, Loader>;
+  readonly #policies = new Map<string, DepartmentPolicy>();
+  readonly #limitsFor: (department: string) => DepartmentLimits;
 
   constructor(options: ShieldOptions = {}) {
+    this.#limitsFor = options.limitsFor ?? (() => DEFAULT_DEPARTMENT_LIMITS);
     this.#cache = new LRUCache<string, CacheEntry, Loader>({
       max: options.maxEntries ?? 100_000,
       ttl: 1, // replaced per entry by the caller's TTL
@@ -63,18 +78,35 @@ export class Shield {
     });
   }
 
+  /** The department's breaker and limit, created on first use. */
+  policy(department: string): DepartmentPolicy {
+    let policy = this.#policies.get(department);
+    if (!policy) this.#policies.set(department, (policy = new DepartmentPolicy(department, this.#limitsFor(department))));
+    return policy;
+  }
+
+  /** Breaker state and counts of every department called so far. */
+  health(): DepartmentHealth[] {
+    return [...this.#policies.values()].map((p) => p.health());
+  }
+
   async call<T>(call: DepartmentCall<T>): Promise<ShieldedAnswer<T>> {
-    const withDeadline: Loader = async (signal) => {
-      const deadline = AbortSignal.any([signal, AbortSignal.timeout(call.timeoutMs)]);
-      try {
-        return await call.load(deadline);
-      } catch (error) {
-        if (!isHutongError(error) && deadline.aborted) {
-          throw hutongError('HUTONG_ERR_DEPARTMENT_TIMEOUT', `${call.department} did not answer within ${call.timeoutMs} ms`, { cause: error });
+    const policy = this.policy(call.department);
+    const timeoutMs = call.timeoutMs ?? policy.limits.timeoutMs;
+    const withDeadline: Loader = (signal) =>
+      policy.execute(async () => {
+        const deadline = deadlineSignal(signal, timeoutMs);
+        try {
+          return await call.load(deadline.signal);
+        } catch (error) {
+          if (!isHutongError(error) && deadline.signal.aborted) {
+            throw hutongError('HUTONG_ERR_DEPARTMENT_TIMEOUT', `${call.department} did not answer within ${timeoutMs} ms`, { cause: error });
+          }
+          throw error;
+        } finally {
+          deadline.dispose();
         }
-        throw error;
-      }
-    };
+      });
     if (call.ttlMs <= 0) {
       return { value: (await withDeadline(new AbortController().signal)) as T, freshness: 'live', fetchedAt: new Date() };
     }

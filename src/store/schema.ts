@@ -21,6 +21,7 @@ export interface LinkedIdentifiersTable {
   citizen_id: string;
   kind: string;
   value: string;
+  issuer: string | null;
   consent_channel: string;
   consent_text_version: string;
   consented_at: ColumnType<Date, Date | string, Date | string>;
@@ -71,4 +72,44 @@ export interface Database {
   sessions: SessionsTable;
   hub_secrets: HubSecretsTable;
   audit_entries: AuditEntriesTable;
+}
+
+// Batch imports (migration 0003): records from departments' batch files and the runs that imported them.
+
+export interface BatchImportRunsTable {
+  id: Generated<string>;
+  city_id: string;
+  department_id: string;
+  record_type: string;
+  file_name: string;
+  sha256: string;
+  encoding: string | null;
+  status: 'importing' | 'imported' | 'failed';
+  rows_declared: number | null;
+  lines_imported: Generated<number>;
+  /** `[{ line, reason }]`, appended batch by batch. */
+  rejected_lines: ColumnType<Array<{ line: number; reason: string }>, string | undefined, string>;
+  last_committed_line: Generated<number>;
+  error: string | null;
+  started_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface BatchRecordsTable {
+  city_id: string;
+  department_id: string;
+  record_type: string;
+  record_id: string;
+  identifier_kind: string;
+  identifier_value: string;
+  record: ColumnType<unknown, string, string>;
+  import_run_id: string;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+// Declaration merging keeps the tables above beside their migration without editing the list above.
+export interface Database {
+  batch_import_runs: BatchImportRunsTable;
+  batch_records: BatchRecordsTable;
 }

@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEngines } from '../../test/helpers/stores.ts';
 import { migrateToLatest, pendingMigrations, pingStore, type Store } from './db.ts';
+import { migrationProvider } from './migrations/index.ts';
 import { CitizenRepository } from '../identity/citizen.repository.ts';
 import { SessionRepository } from '../identity/session.repository.ts';
 import { AuditRepository } from '../audit/audit.repository.ts';
@@ -14,7 +15,9 @@ for (const engine of testEngines()) {
 
     before(async () => {
       store = await engine.open();
-      assert.deepEqual(await pendingMigrations(store), ['0001_identity'], 'a fresh store has every migration pending');
+      const all = Object.keys(await migrationProvider.getMigrations()).sort();
+      assert.ok(all.length >= 2);
+      assert.deepEqual(await pendingMigrations(store), all, 'a fresh store has every migration pending');
       await migrateToLatest(store);
       citizens = new CitizenRepository(store.db);
       sessions = new SessionRepository(store.db);
@@ -49,11 +52,19 @@ for (const engine of testEngines()) {
       const repeat = await citizens.linkIdentifier({ citizenId: a, ...link });
       assert.ok('identifier' in repeat && !repeat.created && repeat.identifier.id === first.identifier.id);
       assert.deepEqual(await citizens.linkIdentifier({ citizenId: b, ...link }), { heldByOther: true });
+      // The same number issued by two departments is two identifiers; one department's number has one holder.
+      const water = { kind: 'utility-account', value: '3100000001', consentChannel: 'web', consentTextVersion: 'v1' };
+      const aWater = await citizens.linkIdentifier({ citizenId: a, ...water, issuer: 'shanghai/water-company' });
+      const bGas = await citizens.linkIdentifier({ citizenId: b, ...water, issuer: 'shanghai/gas-company' });
+      assert.ok('identifier' in aWater && aWater.created && 'identifier' in bGas && bGas.created);
+      assert.deepEqual(await citizens.linkIdentifier({ citizenId: b, ...water, issuer: 'shanghai/water-company' }), { heldByOther: true });
+      assert.equal((await citizens.findIdentifier(a, 'utility-account', '3100000001', 'shanghai/water-company'))?.issuer, 'shanghai/water-company');
+      assert.equal(await citizens.findIdentifier(a, 'utility-account', '3100000001'), undefined, 'an issued identifier is found with its issuer');
       assert.equal(await citizens.findIdentifier(b, 'plate', '沪A12345'), undefined);
       assert.equal(await citizens.unlinkIdentifier(b, first.identifier.id), false, 'b cannot remove a\'s plate');
       assert.equal((await citizens.listIdentifiers(a, 'plate')).length, 1);
       assert.equal(await citizens.unlinkIdentifier(a, first.identifier.id), true);
-      assert.equal((await citizens.listIdentifiers(a)).length, 0);
+      assert.deepEqual((await citizens.listIdentifiers(a)).map((i) => i.kind), ['utility-account']);
     });
 
     it('consumes a login code once and counts attempts', async () => {

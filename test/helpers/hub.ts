@@ -8,8 +8,10 @@ import type { HubApp, HubServices } from '../../src/http/types.ts';
 import type { Store } from '../../src/store/db.ts';
 import { IDENTIFIER_CONSENT_TEXT_VERSION } from '../../src/identity/citizen.service.ts';
 import type { TestEngine } from './stores.ts';
+import { demoCitizen, demoIdentifierLinks, type DemoCitizen } from '../../src/demo/demo-citizens.ts';
 
-export const REFERENCE_DATE = new Date('2026-11-01T00:00:00+08:00');
+/** Today at midnight in China: emulated data is counted back from it, and the hub's "today" is the same day. */
+export const REFERENCE_DATE = new Date(`${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10)}T00:00:00+08:00`);
 const SMS_KEY = 'test-sms-app-key';
 
 export interface TestHub {
@@ -22,6 +24,8 @@ export interface TestHub {
   /** Logs a phone in through the web channel exactly as a person would: code by SMS, then login. */
   login(phone: string): Promise<string>;
   linkPlate(token: string, plate: string): Promise<LightMyRequestResponse>;
+  /** Logs demo citizen `n` of a city in and links all their demo identifiers, as `hutong demo token` does. */
+  loginDemo(n: number, cityId: string): Promise<{ token: string; person: DemoCitizen }>;
   close(): Promise<void>;
 }
 
@@ -52,6 +56,21 @@ export async function startTestHub(engine: TestEngine, overrides: Partial<HubCon
     return res.json().accessToken as string;
   }
 
+  async function loginDemo(n: number, cityId: string): Promise<{ token: string; person: DemoCitizen }> {
+    const person = demoCitizen(n, services.catalog.getCity(cityId));
+    const token = await login(person.phone);
+    for (const link of demoIdentifierLinks(person, cityId)) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/me/identifiers',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { ...link, consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
+      });
+      if (res.statusCode >= 300) throw new Error(`link ${link.kind}: ${res.statusCode} ${res.body}`);
+    }
+    return { token, person };
+  }
+
   return {
     app,
     services,
@@ -59,6 +78,7 @@ export async function startTestHub(engine: TestEngine, overrides: Partial<HubCon
     store,
     logs,
     login,
+    loginDemo,
     linkPlate: (token, plate) =>
       app.inject({
         method: 'POST',

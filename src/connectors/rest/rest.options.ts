@@ -69,7 +69,8 @@ export const RestOptions = Type.Object(
     baseUrl: Type.String({ minLength: 1 }),
     auth: Type.Optional(RestAuth),
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
-    records: Type.Partial(Type.Record(RecordType, RestRecordOptions), { additionalProperties: false }),
+    // Defaults to none: a department may be configured (baseUrl) before any record type is mapped.
+    records: Type.Partial(Type.Record(RecordType, RestRecordOptions), { additionalProperties: false, default: {} }),
     actions: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-zA-Z0-9]*$' }), RestActionOptions)),
   },
   { additionalProperties: false },

@@ -99,13 +99,19 @@ export function identityRoutes(app: HubApp, services: HubServices): void {
       schema: {
         operationId: 'linkIdentifier',
         tags: ['identity'],
-        summary: 'Link an identifier (a plate so far), accepting the consent text of the given version',
+        summary: 'Link an identifier (plate, national id, utility account, library card), accepting the consent text of the given version',
         description: `The current consent text version is ${IDENTIFIER_CONSENT_TEXT_VERSION}.`,
         security: bearer,
         body: Type.Object(
           {
             kind: IdentifierKind,
             value: Type.String({ minLength: 1, maxLength: 64 }),
+            issuer: Type.Optional(
+              Type.Object(
+                { cityId: Type.String({ maxLength: 64 }), departmentId: Type.String({ maxLength: 64 }) },
+                { additionalProperties: false, description: 'for identifiers one department issues: utility accounts, library cards' },
+              ),
+            ),
             consentTextVersion: Type.String({ minLength: 1, maxLength: 32 }),
           },
           { additionalProperties: false },

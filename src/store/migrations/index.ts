@@ -1,9 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_identity.ts';
+import * as m0002 from './0002_identifier_issuer.ts';
+import * as m0003 from './0003_batch_records.ts';
 
 /** Migrations in the order they apply; a new one is added here with the next number. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_identity': m0001,
+  '0002_identifier_issuer': m0002,
+  '0003_batch_records': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

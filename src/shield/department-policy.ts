@@ -1,0 +1,117 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  wrap,
+  type IPolicy,
+} from 'cockatiel';
+import { hutongError, isHutongError, type ErrorCode } from '../errors.ts';
+
+/** Limits the hub keeps toward one department, from its `shield:` settings in the city YAML. */
+export interface DepartmentLimits {
+  /** Deadline of one call. */
+  readonly timeoutMs: number;
+  /** Calls in flight at once; beyond it calls wait in a short queue, then are refused. */
+  readonly maxConcurrent: number;
+  /** Calls allowed to wait for a free place. */
+  readonly maxQueued: number;
+  /** Consecutive failures that open the breaker. */
+  readonly breakerFailures: number;
+  /** How long the breaker stays open before one trial call. */
+  readonly breakerHalfOpenAfterMs: number;
+}
+
+/** Failures that say the department is unwell; a refusal or an empty answer is not one. */
+const DEPARTMENT_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'HUTONG_ERR_DEPARTMENT_FAULT',
+  'HUTONG_ERR_DEPARTMENT_SOAP_FAULT',
+  'HUTONG_ERR_DEPARTMENT_OPERATION_OUTCOME',
+  'HUTONG_ERR_DEPARTMENT_THROTTLED',
+  'HUTONG_ERR_DEPARTMENT_TIMEOUT',
+  'HUTONG_ERR_DEPARTMENT_UNREACHABLE',
+]);
+
+export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/** What the operator console shows of one department. */
+export interface DepartmentHealth {
+  readonly department: string;
+  readonly breaker: BreakerState;
+  readonly inFlight: number;
+  readonly calls: number;
+  readonly failures: number;
+  readonly rejected: number;
+  readonly lastFailure?: { readonly code: string; readonly at: string };
+}
+
+/**
+ * One department's breaker and concurrency limit (cockatiel), shared by every call to it from
+ * this process.
+ */
+export class DepartmentPolicy {
+  readonly department: string;
+  readonly limits: DepartmentLimits;
+  readonly #policy: IPolicy;
+  readonly #breaker;
+  readonly #bulkhead;
+  #calls = 0;
+  #failures = 0;
+  #rejected = 0;
+  #lastFailure?: { code: string; at: string };
+
+  constructor(department: string, limits: DepartmentLimits) {
+    this.department = department;
+    this.limits = limits;
+    this.#bulkhead = bulkhead(limits.maxConcurrent, limits.maxQueued);
+    this.#breaker = circuitBreaker(
+      handleWhen((error) => isHutongError(error) && DEPARTMENT_FAILURES.has(error.code)),
+      { halfOpenAfter: limits.breakerHalfOpenAfterMs, breaker: new ConsecutiveBreaker(limits.breakerFailures) },
+    );
+    this.#policy = wrap(this.#breaker, this.#bulkhead);
+  }
+
+  /** Runs one call under the breaker and the concurrency limit. */
+  async execute<T>(call: () => Promise<T>): Promise<T> {
+    this.#calls++;
+    try {
+      return await this.#policy.execute(call);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        this.#rejected++;
+        throw hutongError('HUTONG_ERR_DEPARTMENT_CIRCUIT_OPEN', `${this.department} failed repeatedly; calls are paused for up to ${this.limits.breakerHalfOpenAfterMs} ms`);
+      }
+      if (error instanceof BulkheadRejectedError) {
+        this.#rejected++;
+        throw hutongError('HUTONG_ERR_DEPARTMENT_BUSY', `${this.department} already has ${this.limits.maxConcurrent} calls in flight`);
+      }
+      if (isHutongError(error) && DEPARTMENT_FAILURES.has(error.code)) {
+        this.#failures++;
+        this.#lastFailure = { code: error.code, at: new Date().toISOString() };
+      }
+      throw error;
+    }
+  }
+
+  health(): DepartmentHealth {
+    return {
+      department: this.department,
+      breaker: STATE_NAMES[this.#breaker.state],
+      inFlight: this.limits.maxConcurrent - this.#bulkhead.executionSlots,
+      calls: this.#calls,
+      failures: this.#failures,
+      rejected: this.#rejected,
+      ...(this.#lastFailure ? { lastFailure: this.#lastFailure } : {}),
+    };
+  }
+}
