@@ -9,6 +9,7 @@ import { createHubLogger } from './log.ts';
 import { openStore, migrateToLatest, type Store } from './store/db.ts';
 import { CatalogError, loadCatalogDir } from './catalog/catalog.loader.ts';
 import { Catalog } from './catalog/catalog.service.ts';
+import { BatchRecordRepository } from './store/batch-records.repository.ts';
 import { DEFAULT_DEPARTMENT_LIMITS, Shield } from './shield/shield.ts';
 import { CitizenRepository } from './identity/citizen.repository.ts';
 import { SessionRepository } from './identity/session.repository.ts';
@@ -19,6 +20,7 @@ import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditTrail } from './audit/audit.trail.ts';
 import { RecordsService } from './records/records.service.ts';
 import { DashboardService } from './records/dashboard.service.ts';
+import { BatchSyncService } from './records/batch-sync.service.ts';
 import { createWebChannel, LOGIN_CODE_RULES } from './channels/web/web.channel.ts';
 import { SmsClient } from './channels/web/sms.client.ts';
 import type { Channel } from './channels/channel.ts';
@@ -58,7 +60,6 @@ function errorCodeTable(): string {
 export async function buildApp(config: HubConfig, options: BuildAppOptions = {}): Promise<{ app: HubApp; services: HubServices }> {
   const catalogResult = await loadCatalogDir(config.catalogDir, config.catalogVars);
   if (!catalogResult.ok) throw new CatalogError(catalogResult.problems);
-  const catalog = new Catalog(catalogResult.cities);
 
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   try {
@@ -67,6 +68,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     if (!options.store) await store.close();
     throw error;
   }
+  const catalog = new Catalog(catalogResult.cities, { batchRecords: new BatchRecordRepository(store.db) });
 
   const logger = createHubLogger(config.logLevel, options.logStream);
   const app: HubApp = Fastify({
@@ -92,7 +94,9 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   const departmentDefaults = { ...DEFAULT_DEPARTMENT_LIMITS, timeoutMs: config.departmentTimeoutMs };
   const shield = new Shield({ limitsFor: (department) => catalog.departmentLimits(department, departmentDefaults) });
   const records = new RecordsService({ catalog, citizens: citizenRepository, shield, audit });
+  const batchSync = new BatchSyncService(catalog, app.log, config.batchSyncIntervalMs);
   const services: HubServices = {
+    batchSync,
     store,
     catalog,
     sessions,
@@ -142,10 +146,12 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   recordsRoutes(app, services);
 
   app.addHook('onClose', async () => {
+    await batchSync.stop();
     await audit.flush();
     await catalog.close();
     if (!options.store) await store.close();
   });
   await app.ready();
+  if (config.batchSyncIntervalMs > 0) batchSync.start();
   return { app, services };
 }

@@ -2,6 +2,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from './config.ts';
 import { formatProblem, loadCatalogDir } from './catalog/catalog.loader.ts';
 import { migrateToLatest, openStore } from './store/db.ts';
+import { Catalog } from './catalog/catalog.service.ts';
+import { BatchRecordRepository } from './store/batch-records.repository.ts';
+import { checkConnector, formatConnectorCheck } from './connectors/contract.ts';
+import type { IdentifierKind } from './model/common.ts';
 import { startHub } from './server.ts';
 import { demoCitizen, demoIdentifierLinks, MAX_DEMO_CITIZENS } from './demo/demo-citizens.ts';
 import { IDENTIFIER_CONSENT_TEXT_VERSION } from './identity/citizen.service.ts';
@@ -88,6 +92,49 @@ export function buildCli(): Command {
       process.stdout.write(`ok: ${result.cities.length} cities, ${services} services\n`);
     });
 
+  const connector = program.command('connector').description('department connectors');
+  connector
+    .command('test')
+    .description('run the contract checks of one department\'s connector against its live system and report, per field, what failed to map')
+    .argument('<department>', 'city/department, e.g. shanghai/library')
+    .option('--citizen <n>', 'use demo citizen N\'s identifiers as samples', positiveInteger, 1)
+    .option('--identifier <kind=value...>', 'a sample identifier, e.g. national-id=110105194912310029 (repeatable)')
+    .option('--json', 'print the report as JSON')
+    .action(async (target: string, opts: { citizen: number; identifier?: string[]; json?: boolean }) => {
+      const [cityId, departmentId] = target.split('/');
+      if (!cityId || !departmentId) throw new InvalidArgumentError('give the department as city/department');
+      const config = loadConfig();
+      const result = await loadCatalogDir(config.catalogDir, config.catalogVars);
+      if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+      const file = result.cities.find((c) => c.config.id === cityId);
+      if (!file) throw new Error(`no city "${cityId}" in ${config.catalogDir}`);
+      const kind = file.config.departments.find((d) => d.id === departmentId)?.connector.kind;
+      if (!kind) throw new Error(`no department "${departmentId}" in ${cityId}`);
+      // Batch-file departments are checked by importing what they dropped, which needs the store.
+      const store = kind === 'csv' ? await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) : undefined;
+      try {
+        if (store) await migrateToLatest(store);
+        const catalog = new Catalog(result.cities, store ? { batchRecords: new BatchRecordRepository(store.db) } : undefined);
+        const person = demoCitizen(opts.citizen, catalog.getCity(cityId));
+        const samples: Partial<Record<IdentifierKind, string>> = {
+          plate: person.plate,
+          'national-id': person.nationalId,
+          'library-card': person.libraryCard,
+          'utility-account': { 'water-company': person.waterAccount, 'electricity-company': person.electricityAccount, 'gas-company': person.gasAccount }[departmentId],
+        };
+        for (const pair of opts.identifier ?? []) {
+          const [k, ...v] = pair.split('=');
+          samples[k as IdentifierKind] = v.join('=');
+        }
+        const check = await checkConnector(catalog, cityId, departmentId, { identifiers: samples, synchronize: true });
+        process.stdout.write(opts.json ? `${JSON.stringify(check, null, 2)}\n` : `${formatConnectorCheck(check)}\n`);
+        if (!check.ok) process.exitCode = 1;
+        await catalog.close();
+      } finally {
+        await store?.close();
+      }
+    });
+
   const demo = program.command('demo').description('demo helpers, against a hub started with --with-emulators');
   demo
     .command('token')
@@ -102,7 +149,51 @@ export function buildCli(): Command {
       process.stdout.write(`${token}\n`);
     });
 
+  const emulator = program.command('emulator').description('the emulated department systems (demo mode)');
+  emulator
+    .command('fault')
+    .description('tell an emulated department to misbehave: add latency, fail or throttle a share of calls, hang, or go down')
+    .argument('<department>', 'department path name: traffic-police, vehicle-administration, transport-bureau, electricity, gas, water, hospital, social-security, library, civil-affairs, exit-entry')
+    .option('--latency <ms>', 'added to every answer', (v) => nonNegativeInteger(v))
+    .option('--fail-rate <share>', 'share of calls answered with an error, 0…1', (v) => share(v))
+    .option('--throttle-rate <share>', 'share of calls answered 429, 0…1', (v) => share(v))
+    .option('--hang', 'accept calls and never answer')
+    .option('--down', 'drop connections')
+    .option('--up', 'undo --hang and --down')
+    .option('--reset', 'clear every switch of the department')
+    .option('--emulators <url>', 'emulators base URL', process.env.HUTONG_EMULATORS_URL || DEFAULT_EMULATORS_URL)
+    .action(async (department: string, opts: { latency?: number; failRate?: number; throttleRate?: number; hang?: boolean; down?: boolean; up?: boolean; reset?: boolean; emulators: string }) => {
+      const url = `${opts.emulators}/_admin/faults/${encodeURIComponent(department)}`;
+      if (opts.reset) {
+        await callHub(url, { method: 'DELETE' });
+        process.stdout.write(`${department}: all switches cleared\n`);
+        return;
+      }
+      const changes = {
+        ...(opts.latency !== undefined ? { latencyMs: opts.latency } : {}),
+        ...(opts.failRate !== undefined ? { failRate: opts.failRate } : {}),
+        ...(opts.throttleRate !== undefined ? { throttleRate: opts.throttleRate } : {}),
+        ...(opts.hang ? { hang: true } : {}),
+        ...(opts.down ? { down: true } : {}),
+        ...(opts.up ? { hang: false, down: false } : {}),
+      };
+      const settings = Object.keys(changes).length ? await callHub(url, { method: 'POST', json: changes }) : await callHub(url);
+      process.stdout.write(`${department}: ${JSON.stringify(settings)}\n`);
+    });
+
   return program;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+}
+
+function share(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be between 0 and 1');
+  return n;
 }
 
 /** Demo citizen N logs in through the channel as a person would, then links their demo plate. */

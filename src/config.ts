@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /** Everything the hub reads from its environment, validated once and frozen. */
@@ -6,6 +7,8 @@ export interface HubConfig {
   readonly port: number;
   /** Folder of the embedded store (PGlite) and other local state; `memory://` keeps nothing. */
   readonly dataDir: string;
+  /** Where batch-file departments drop their files (`<inboxDir>/<city>/<department>/`); `${HUTONG_INBOX_DIR}` in city YAML. */
+  readonly inboxDir: string;
   /** PostgreSQL connection string; when set, replaces the embedded store. */
   readonly databaseUrl?: string;
   /** Redis connection string for the shared cache and limits (used once scale-out lands). */
@@ -21,6 +24,8 @@ export interface HubConfig {
   readonly logLevel: string;
   /** Default deadline of one department call, in milliseconds. */
   readonly departmentTimeoutMs: number;
+  /** How often batch-file departments' drop folders are imported; 0 turns the schedule off. */
+  readonly batchSyncIntervalMs: number;
   /** Deadline of the "My City" dashboard, in milliseconds. */
   readonly dashboardDeadlineMs: number;
   /** Emulators are part of this deployment: demo-only conveniences are switched on. */
@@ -47,6 +52,7 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<HubConfig> = {}): HubConfig {
   const emulatorsUrl = env.HUTONG_EMULATORS_URL || DEFAULT_EMULATORS_URL;
   const dataDir = env.HUTONG_DATA_DIR || './data';
+  const inboxDir = path.resolve(env.HUTONG_INBOX_DIR || (dataDir.startsWith('memory://') ? path.join(os.tmpdir(), 'hutong-inbox') : path.join(dataDir, 'inbox')));
   const config: HubConfig = {
     host: env.HOST || '127.0.0.1',
     port: integer('PORT', env.PORT, 3000, 0, 65535),
@@ -54,11 +60,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     catalogDir: path.resolve(env.HUTONG_CONFIG || 'config/cities'),
-    catalogVars: { HUTONG_EMULATORS_URL: emulatorsUrl, ...env },
+    inboxDir,
+    catalogVars: { HUTONG_EMULATORS_URL: emulatorsUrl, HUTONG_INBOX_DIR: inboxDir, ...env },
     smsGatewayUrl: env.HUTONG_SMS_GATEWAY_URL || `${emulatorsUrl}/sms`,
     sessionSecret: env.HUTONG_SESSION_SECRET || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     departmentTimeoutMs: integer('HUTONG_DEPARTMENT_TIMEOUT_MS', env.HUTONG_DEPARTMENT_TIMEOUT_MS, 3000, 1, 600_000),
+    batchSyncIntervalMs: integer('HUTONG_BATCH_SYNC_INTERVAL_MS', env.HUTONG_BATCH_SYNC_INTERVAL_MS, 60_000, 0, 86_400_000),
     dashboardDeadlineMs: integer('HUTONG_DASHBOARD_DEADLINE_MS', env.HUTONG_DASHBOARD_DEADLINE_MS, 800, 50, 60_000),
     demoMode: env.HUTONG_DEMO === '1' || env.HUTONG_DEMO === 'true',
     ...overrides,

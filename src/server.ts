@@ -21,7 +21,13 @@ export async function startHub(options: { env?: NodeJS.ProcessEnv; withEmulators
   let emulators: RunningEmulators | undefined;
   if (options.withEmulators) {
     const wanted = new URL(env.HUTONG_EMULATORS_URL || 'http://127.0.0.1:4100');
-    emulators = await startEmulators({ host: wanted.hostname, port: Number(wanted.port || 80), smsAppKey: env.HUTONG_SMS_APP_KEY || DEMO_SMS_APP_KEY });
+    const { inboxDir } = loadConfig(env);
+    emulators = await startEmulators({
+      host: wanted.hostname,
+      port: Number(wanted.port || 80),
+      smsAppKey: env.HUTONG_SMS_APP_KEY || DEMO_SMS_APP_KEY,
+      dropDir: inboxDir,
+    });
     env.HUTONG_EMULATORS_URL = emulators.url;
     env.HUTONG_DEMO ??= '1';
   }

@@ -97,7 +97,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Schema errors in plain words: a union of literals lists what it accepts. */
 function schemaProblems(schema: TSchema, value: unknown, at: PathSegment[]): Problem[] {
-  return [...Value.Errors(schema, value)].map((error) => {
+  const errors = [...Value.Errors(schema, value)];
+  // A missing property is one problem, not also "expected string" at the same path.
+  const missing = new Set(errors.filter((e) => e.message === 'Expected required property').map((e) => e.path));
+  return errors.filter((e) => !missing.has(e.path) || e.message === 'Expected required property').map((error) => {
     const options = (error.schema as { anyOf?: Array<{ const?: unknown }> }).anyOf;
     const literals = options?.every((o) => o.const !== undefined) ? options.map((o) => String(o.const)) : undefined;
     return { path: [...at, ...pointerSegments(error.path)], message: literals ? `must be one of: ${literals.join(', ')}` : error.message };

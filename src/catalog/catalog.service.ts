@@ -27,7 +27,8 @@ interface DepartmentEntry {
   readonly department: Department;
   readonly config: DepartmentConfig;
   readonly context: ConnectorContext;
-  connector?: Connector;
+  /** Absent when the department's connector kind is not installed in this hub. */
+  readonly connector?: Connector;
 }
 
 interface CityEntry {
@@ -39,10 +40,10 @@ interface CityEntry {
 /** Why a department cannot answer the service's queries, or undefined when it can. */
 function departmentQueryProblem(config: ServiceConfig, department: DepartmentEntry): string | undefined {
   const kind = department.config.connector.kind;
-  if (!INSTALLED_CONNECTORS.has(kind)) return `department "${department.department.id}" speaks ${kind}, and the ${kind} connector is not installed in this hub yet`;
-  if (!config.recordType) return undefined;
-  const records = (department.config.connector.options as { records?: Record<string, unknown> }).records ?? {};
-  if (!(config.recordType in records)) return `department "${department.department.id}" has no ${config.recordType} mapping configured`;
+  if (!department.connector) return `department "${department.department.id}" speaks ${kind}, and the ${kind} connector is not installed in this hub yet`;
+  if (config.recordType && !department.connector.recordTypes.has(config.recordType)) {
+    return `department "${department.department.id}" has no ${config.recordType} mapping configured`;
+  }
   return undefined;
 }
 
@@ -53,10 +54,7 @@ function queryAvailability(config: ServiceConfig, departments: readonly Departme
 
 /** Why no department of the service can act on its records, or undefined when one can. */
 function actionAvailability(departments: readonly DepartmentEntry[]): string | undefined {
-  const acting = departments.filter((d) => {
-    const actions = (d.config.connector.options as { actions?: Record<string, unknown> }).actions ?? {};
-    return INSTALLED_CONNECTORS.has(d.config.connector.kind) && Object.keys(actions).length > 0;
-  });
+  const acting = departments.filter((d) => d.connector?.performAction && (d.connector.actions?.size ?? 0) > 0);
   return acting.length > 0 ? undefined : `no department of the service has actions configured, or its connector kind is not installed`;
 }
 
@@ -84,15 +82,20 @@ function describeService(cityId: string, config: ServiceConfig, departments: rea
   };
 }
 
-function buildCity(file: LoadedCityFile): CityEntry {
+function buildCity(file: LoadedCityFile, hub: ConnectorContext['hub']): CityEntry {
   const config: CityConfig = file.config;
   const city: City = { id: config.id, regionCode: config.regionCode, name: config.name, timeZone: config.timeZone, platePrefix: config.platePrefix };
   const departments = new Map<string, DepartmentEntry>();
   for (const d of config.departments) {
+    const context: ConnectorContext = Object.freeze({ cityId: config.id, departmentId: d.id, timeZone: config.timeZone, configDir: file.dir, ...(hub ? { hub } : {}) });
+    const definition = INSTALLED_CONNECTORS.get(d.connector.kind);
+    // Created now, so that what the catalog says is available is what the connector can do.
+    const connector = definition?.create(Value.Default(definition.optionsSchema, structuredClone(d.connector.options)) as never, context);
     departments.set(d.id, {
       department: { id: d.id, cityId: config.id, name: d.name, connectorKind: d.connector.kind },
       config: d,
-      context: Object.freeze({ cityId: config.id, departmentId: d.id, timeZone: config.timeZone, configDir: file.dir }),
+      context,
+      ...(connector ? { connector } : {}),
     });
   }
   const services = new Map<string, ServiceEntry>();
@@ -106,8 +109,12 @@ function buildCity(file: LoadedCityFile): CityEntry {
 export class Catalog {
   readonly #cities: ReadonlyMap<string, CityEntry>;
 
-  constructor(files: readonly LoadedCityFile[]) {
-    this.#cities = new Map(files.map((f) => [f.config.id, buildCity(f)]));
+  /**
+   * @param hub services of the hub that some connector kinds need (the CSV kind keeps imports in
+   *   the store); without them those connectors fail with a clear error when used.
+   */
+  constructor(files: readonly LoadedCityFile[], hub?: ConnectorContext['hub']) {
+    this.#cities = new Map(files.map((f) => [f.config.id, buildCity(f, hub)]));
   }
 
   listCities(): City[] {
@@ -146,16 +153,11 @@ export class Catalog {
     return [...this.#entry(cityId).departments.values()].map((d) => d.department);
   }
 
-  /** The connector of an installed kind for a department, created on first use. */
+  /** The connector of a department whose kind is installed. */
   connectorFor(cityId: string, departmentId: string): Connector {
     const entry = this.#entry(cityId).departments.get(departmentId);
     if (!entry) throw new TypeError(`no department ${cityId}/${departmentId}`);
-    if (!entry.connector) {
-      const definition = INSTALLED_CONNECTORS.get(entry.config.connector.kind);
-      if (!definition) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `The ${entry.config.connector.kind} connector is not installed`);
-      const options = Value.Default(definition.optionsSchema, structuredClone(entry.config.connector.options));
-      entry.connector = definition.create(options as never, entry.context);
-    }
+    if (!entry.connector) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `The ${entry.config.connector.kind} connector is not installed`);
     return entry.connector;
   }
 

@@ -1,4 +1,5 @@
 import type { ConnectorDefinition } from './connector.ts';
+import { csvConnector } from './csv/csv.connector.ts';
 import { restConnector } from './rest/rest.connector.ts';
 import { soapConnector } from './soap/soap.connector.ts';
 import { fhirConnector } from './fhir/fhir.connector.ts';
@@ -11,4 +12,5 @@ export const INSTALLED_CONNECTORS: ReadonlyMap<string, ConnectorDefinition> = ne
   [soapConnector.kind, soapConnector as unknown as ConnectorDefinition],
   [fhirConnector.kind, fhirConnector as unknown as ConnectorDefinition],
   [restConnector.kind, restConnector as unknown as ConnectorDefinition],
+  [csvConnector.kind, csvConnector as unknown as ConnectorDefinition],
 ]);

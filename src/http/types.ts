@@ -8,6 +8,7 @@ import type { SessionService } from '../identity/session.service.ts';
 import type { RecordsService } from '../records/records.service.ts';
 import type { DashboardService } from '../records/dashboard.service.ts';
 import type { Shield } from '../shield/shield.ts';
+import type { BatchSyncService } from '../records/batch-sync.service.ts';
 import type { WebChannel } from '../channels/web/web.channel.ts';
 
 /** The Fastify instance with the TypeBox type provider, as routes see it. */
@@ -23,5 +24,6 @@ export interface HubServices {
   readonly records: RecordsService;
   readonly dashboard: DashboardService;
   readonly shield: Shield;
+  readonly batchSync: BatchSyncService;
   readonly webChannel: WebChannel;
 }

@@ -54,6 +54,7 @@ export class DashboardService {
     const services = this.catalog
       .listServices(cityId)
       .filter((s) => s.recordType !== undefined && !PUBLIC_RECORD_TYPES.has(s.recordType) && s.functions.some((f) => f.kind === 'query' && f.available));
+    const linked = await this.records.linkedIdentifiers(principal);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), this.deadlineMs);
@@ -62,7 +63,7 @@ export class DashboardService {
       services.map(async (service) => {
         const entry = this.catalog.getService(cityId, service.id);
         // A department still working when the deadline passes keeps going and fills the cache for next time.
-        const gathering = this.records.gatherForDashboard(principal, cityId, entry);
+        const gathering = this.records.gatherForDashboard(principal, cityId, entry, linked);
         gathering.catch(() => undefined);
         try {
           return { service, outcome: await Promise.race([gathering, deadline]) };

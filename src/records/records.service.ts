@@ -86,8 +86,8 @@ export class RecordsService {
    * The same gathering for the dashboard: never throws for a department's failure, and plans
    * nothing when the citizen has no identifier the service needs (`undefined`).
    */
-  async gatherForDashboard(principal: Principal, cityId: string, entry: ServiceEntry): Promise<RecordList | undefined> {
-    const calls = await this.#plan(principal, cityId, entry, {}, false);
+  async gatherForDashboard(principal: Principal, cityId: string, entry: ServiceEntry, linked: readonly IdentifierRow[]): Promise<RecordList | undefined> {
+    const calls = await this.#plan(principal, cityId, entry, {}, false, linked);
     if (calls.length === 0) return undefined;
     const list = await this.#gather(cityId, entry, calls, {});
     this.#noteRead(principal, cityId, entry.service.id, calls, list.items.length);
@@ -155,8 +155,20 @@ export class RecordsService {
     return params;
   }
 
+  /** The citizen's linked identifiers, read once for a whole dashboard. */
+  linkedIdentifiers(principal: Principal): Promise<IdentifierRow[]> {
+    return this.deps.citizens.listIdentifiers(principal.citizenId);
+  }
+
   /** Which department to ask about which of the citizen's identifiers. */
-  async #plan(principal: Principal, cityId: string, entry: ServiceEntry, filter: RecordFilter, strict: boolean): Promise<DepartmentCall[]> {
+  async #plan(
+    principal: Principal,
+    cityId: string,
+    entry: ServiceEntry,
+    filter: RecordFilter,
+    strict: boolean,
+    linked?: readonly IdentifierRow[],
+  ): Promise<DepartmentCall[]> {
     const recordType = entry.config.recordType!;
     const departments = entry.service.departmentIds;
     if (PUBLIC_RECORD_TYPES.has(recordType)) return departments.map((departmentId) => ({ departmentId }));
@@ -174,7 +186,7 @@ export class RecordsService {
       if (!linked) throw hutongError('HUTONG_ERR_IDENTIFIER_NOT_LINKED', 'That identifier is not linked to your account');
       identifiers = [linked];
     } else {
-      identifiers = await this.deps.citizens.listIdentifiers(principal.citizenId, kind);
+      identifiers = linked ? linked.filter((i) => i.kind === kind) : await this.deps.citizens.listIdentifiers(principal.citizenId, kind);
     }
     const calls = departments.flatMap((departmentId) =>
       identifiers

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
@@ -31,7 +33,8 @@ export interface TestHub {
 
 /** A real hub (real store, real emulators on loopback) for `inject()` tests. */
 export async function startTestHub(engine: TestEngine, overrides: Partial<HubConfig> = {}): Promise<TestHub> {
-  const emulators = await startEmulators({ port: 0, smsAppKey: SMS_KEY, referenceDate: REFERENCE_DATE });
+  const inboxDir = await mkdtemp(path.join(tmpdir(), 'hutong-inbox-'));
+  const emulators = await startEmulators({ port: 0, smsAppKey: SMS_KEY, referenceDate: REFERENCE_DATE, dropDir: inboxDir });
   const store = await engine.open();
   const logs: string[] = [];
   const logStream = new Writable({
@@ -41,10 +44,11 @@ export async function startTestHub(engine: TestEngine, overrides: Partial<HubCon
     },
   });
   const config = loadConfig(
-    { HUTONG_EMULATORS_URL: emulators.url, LOG_LEVEL: 'info', HUTONG_DEMO: '1' },
+    { HUTONG_EMULATORS_URL: emulators.url, HUTONG_INBOX_DIR: inboxDir, HUTONG_BATCH_SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'info', HUTONG_DEMO: '1' },
     { catalogDir: path.resolve('config/cities'), dataDir: 'memory://', ...overrides },
   );
   const { app, services } = await buildApp(config, { store, logStream, smsAppKey: SMS_KEY });
+  await services.batchSync.runOnce(); // the water company's nightly file, imported before the tests ask for bills
 
   async function login(phone: string): Promise<string> {
     const sent = await app.inject({ method: 'POST', url: '/v1/channels/web/login-codes', payload: { phone } });
@@ -90,6 +94,7 @@ export async function startTestHub(engine: TestEngine, overrides: Partial<HubCon
       await app.close();
       await store.close();
       await emulators.close();
+      await rm(inboxDir, { recursive: true, force: true });
     },
   };
 }

@@ -146,7 +146,7 @@ for (const engine of testEngines()) {
 
     it('rejects exactly the malformed lines, by line number and reason, and imports the rest', async () => {
       const inbox = inboxOf('malformed');
-      await writeBillFile(path.join(inbox, billFileName('310000', '202610')), { rows: rows(2000), encoding: 'gbk', malformedLines: [7, 1000, 2001] });
+      await writeBillFile(path.join(inbox, billFileName('310000', '202610')), { rows: rows(1200), encoding: 'gbk', malformedLines: [7, 600, 1201] });
       // Files still being written, and other files, are not read.
       await writeFile(path.join(inbox, '.WATER_BILL_310000_202611.csv.4242.part'), 'half a file');
       await writeFile(path.join(inbox, 'WATER_BILL_310000_202611.csv.tmp'), 'half a file');
@@ -157,43 +157,43 @@ for (const engine of testEngines()) {
       assert.equal(report.files.length, 1);
       const [file] = report.files;
       assert.equal(file.status, 'imported');
-      assert.equal(file.linesImported, 1997);
-      assert.deepEqual(file.linesRejected.map((r) => r.line), [7, 1000, 2001]);
+      assert.equal(file.linesImported, 1197);
+      assert.deepEqual(file.linesRejected.map((r) => r.line), [7, 600, 1201]);
       assert.match(file.linesRejected[0].reason, /expected 9 fields, found 8/);
       assert.match(file.linesRejected[1].reason, /yuanToFen.*yuan amount/);
       assert.match(file.linesRejected[2].reason, /not a valid Bill: \/dueOn/);
-      assert.equal((await repository.summarizeRecords('shanghai', 'water-malformed')).count, 1997);
+      assert.equal((await repository.summarizeRecords('shanghai', 'water-malformed')).count, 1197);
 
       const fetch = (n: number) =>
         connector.fetchRecords({ recordType: 'Bill', identifier: { kind: 'utility-account', value: deterministicWaterAccount('shanghai', n) } }, { signal: AbortSignal.timeout(5000) });
       // Line k holds household k − 1.
-      for (const broken of [6, 999, 2000]) assert.deepEqual(await fetch(broken), [], `household ${broken} was on a broken line`);
-      for (const whole of [5, 7, 1999]) assert.deepEqual(plain(await fetch(whole)), [expectedBill('water-malformed', whole)]);
+      for (const broken of [6, 599, 1200]) assert.deepEqual(await fetch(broken), [], `household ${broken} was on a broken line`);
+      for (const whole of [5, 7, 1199]) assert.deepEqual(plain(await fetch(whole)), [expectedBill('water-malformed', whole)]);
     });
 
     it('imports the English header variant and UTF-8 files to the same records as the GBK file', async () => {
       const inbox = inboxOf('variants');
       const connector = csvConnector.create(options(inbox), context('water-variants', repository));
-      await writeBillFile(path.join(inbox, 'WATER_BILL_310000_202610.csv'), { rows: rows(1500), encoding: 'gbk' });
+      await writeBillFile(path.join(inbox, 'WATER_BILL_310000_202610.csv'), { rows: rows(600), encoding: 'gbk' });
       const first = await sync(connector);
       const imported = await repository.summarizeRecords('shanghai', 'water-variants');
-      assert.equal(imported.count, 1500);
+      assert.equal(imported.count, 600);
 
       // The same bills in other bytes: new files to import, and not one record differs.
-      await writeBillFile(path.join(inbox, 'WATER_BILL_310000_202610_EN.csv'), { rows: rows(1500), encoding: 'gbk', headerVariant: 'en' });
-      await writeBillFile(path.join(inbox, 'WATER_BILL_310000_202610_UTF8.csv'), { rows: rows(1500), encoding: 'utf8' });
-      await writeBillFile(path.join(inbox, 'WATER_BILL_310000_202610_UTF8_BOM_EN.csv'), { rows: rows(1500), encoding: 'utf8', bom: true, headerVariant: 'en' });
+      await writeBillFile(path.join(inbox, 'WATER_BILL_310000_202610_EN.csv'), { rows: rows(600), encoding: 'gbk', headerVariant: 'en' });
+      await writeBillFile(path.join(inbox, 'WATER_BILL_310000_202610_UTF8.csv'), { rows: rows(600), encoding: 'utf8' });
+      await writeBillFile(path.join(inbox, 'WATER_BILL_310000_202610_UTF8_BOM_EN.csv'), { rows: rows(600), encoding: 'utf8', bom: true, headerVariant: 'en' });
       const variants = await sync(connector);
       assert.deepEqual(
         variants.files.map((f) => [f.file, f.status, f.linesImported, f.linesRejected.length]),
         [
           ['WATER_BILL_310000_202610.csv', 'already-imported', 0, 0],
-          ['WATER_BILL_310000_202610_EN.csv', 'imported', 1500, 0],
-          ['WATER_BILL_310000_202610_UTF8.csv', 'imported', 1500, 0],
-          ['WATER_BILL_310000_202610_UTF8_BOM_EN.csv', 'imported', 1500, 0],
+          ['WATER_BILL_310000_202610_EN.csv', 'imported', 600, 0],
+          ['WATER_BILL_310000_202610_UTF8.csv', 'imported', 600, 0],
+          ['WATER_BILL_310000_202610_UTF8_BOM_EN.csv', 'imported', 600, 0],
         ],
       );
-      assert.deepEqual(first.files[0].linesImported, 1500);
+      assert.deepEqual(first.files[0].linesImported, 600);
       assert.deepEqual(await repository.summarizeRecords('shanghai', 'water-variants'), imported, 'no record inserted or changed');
 
       // The same rows read as the wrong encoding would not give the same records: auto really chose.
@@ -204,18 +204,18 @@ for (const engine of testEngines()) {
     it('fails a file whose trailer does not hold, says why, and imports nothing of it', async () => {
       const inbox = inboxOf('trailer');
       const connector = csvConnector.create(options(inbox), context('water-trailer', repository));
-      const good = await writeBillFile(path.join(root, 'trailer', 'good.csv'), { rows: rows(800), encoding: 'gbk' });
+      const good = await writeBillFile(path.join(root, 'trailer', 'good.csv'), { rows: rows(300), encoding: 'gbk' });
       const original = await readFile(good.path);
       await mkdir(inbox, { recursive: true });
 
       // One amount changed in transit (same length): the sum and the MD5 no longer hold.
       const text = iconv.decode(original, 'gbk');
-      const line = text.split('\r\n')[400];
+      const line = text.split('\r\n')[150];
       const fields = line.split(',');
       fields[6] = fields[6].replace(/\d(?=\.\d\d$)/, (d) => String((Number(d) + 1) % 10));
       await writeFile(path.join(inbox, 'A_CHANGED_AMOUNT.csv'), iconv.encode(text.replace(line, fields.join(',')), 'gbk'));
       // A trailer that counts one row more than the file has.
-      await writeFile(path.join(inbox, 'B_WRONG_COUNT.csv'), iconv.encode(text.replace(/TRAILER,800,/, 'TRAILER,801,'), 'gbk'));
+      await writeFile(path.join(inbox, 'B_WRONG_COUNT.csv'), iconv.encode(text.replace(/TRAILER,300,/, 'TRAILER,301,'), 'gbk'));
       // A file cut off in the middle, as a failed transfer leaves it.
       await writeFile(path.join(inbox, 'C_CUT_OFF.csv'), original);
       await truncate(path.join(inbox, 'C_CUT_OFF.csv'), Math.floor(original.length * 0.6));
@@ -228,7 +228,7 @@ for (const engine of testEngines()) {
       ]);
       const [changed, count, cut] = report.files.map((f) => f.error ?? '');
       assert.match(changed, /trailer mismatch: the trailer's amount sum is [\d.]+ yuan, the rows add up to [\d.]+ yuan; the trailer's MD5 \w+ is not the MD5 of the data lines/);
-      assert.match(count, /trailer mismatch: the trailer declares 801 data rows, the file has 800$/);
+      assert.match(count, /trailer mismatch: the trailer declares 301 data rows, the file has 300$/);
       assert.match(cut, /the last line \(\d+\) is not a trailer of the form TRAILER,\{rowCount\},\{amountSum\},\{md5\}; the file may be incomplete/);
       assert.equal((await repository.summarizeRecords('shanghai', 'water-trailer')).count, 0);
       const runs = await repository.listImportRuns('shanghai', 'water-trailer');
@@ -249,7 +249,7 @@ for (const engine of testEngines()) {
 
     it('resumes an interrupted import after its last committed batch, with every record and rejection once', async () => {
       const inbox = inboxOf('resume');
-      await writeBillFile(path.join(inbox, billFileName('310000', '202610')), { rows: rows(5000), encoding: 'gbk', malformedLines: [100, 2500, 4800] });
+      await writeBillFile(path.join(inbox, billFileName('310000', '202610')), { rows: rows(3000), encoding: 'gbk', malformedLines: [100, 1500, 2800] });
       const controller = new AbortController();
       const commits: Array<{ afterLine: number; lastLine: number }> = [];
       // The hub's store, with the interruption after the third commit landed.
@@ -266,26 +266,26 @@ for (const engine of testEngines()) {
           return result;
         },
       };
-      const options500 = options(inbox, { batchSize: 500 });
-      await expectCode(sync(csvConnector.create(options500, context('water-resume', interrupting)), controller.signal), 'HUTONG_ERR_DEPARTMENT_TIMEOUT', /resumes after the last committed line/);
+      const options250 = options(inbox, { batchSize: 250 });
+      await expectCode(sync(csvConnector.create(options250, context('water-resume', interrupting)), controller.signal), 'HUTONG_ERR_DEPARTMENT_TIMEOUT', /resumes after the last committed line/);
 
       const [interrupted] = await repository.listImportRuns('shanghai', 'water-resume');
       assert.equal(interrupted.status, 'importing');
       assert.equal(interrupted.lastCommittedLine, commits.at(-1)!.lastLine);
-      assert.ok(interrupted.lastCommittedLine >= 1501 && interrupted.lastCommittedLine < 5001, `stopped mid-file, at line ${interrupted.lastCommittedLine}`);
+      assert.ok(interrupted.lastCommittedLine >= 751 && interrupted.lastCommittedLine < 3001, `stopped mid-file, at line ${interrupted.lastCommittedLine}`);
       const partial = await repository.summarizeRecords('shanghai', 'water-resume');
       assert.equal(partial.count, interrupted.linesImported);
-      assert.ok(partial.count < 4997);
+      assert.ok(partial.count < 2997);
 
       commits.length = 0;
-      const resumed = await sync(csvConnector.create(options500, context('water-resume', interrupting)));
+      const resumed = await sync(csvConnector.create(options250, context('water-resume', interrupting)));
       assert.equal(commits[0].afterLine, interrupted.lastCommittedLine, 'the second run starts where the first stopped');
       assert.equal(resumed.files[0].status, 'imported');
-      assert.equal(resumed.files[0].linesImported, 4997);
-      assert.deepEqual(resumed.files[0].linesRejected.map((r) => r.line), [100, 2500, 4800]);
-      assert.equal((await repository.summarizeRecords('shanghai', 'water-resume')).count, 4997);
+      assert.equal(resumed.files[0].linesImported, 2997);
+      assert.deepEqual(resumed.files[0].linesRejected.map((r) => r.line), [100, 1500, 2800]);
+      assert.equal((await repository.summarizeRecords('shanghai', 'water-resume')).count, 2997);
       const [finished] = await repository.listImportRuns('shanghai', 'water-resume');
-      assert.deepEqual([finished.id, finished.status, finished.lastCommittedLine], [interrupted.id, 'imported', 5001]);
+      assert.deepEqual([finished.id, finished.status, finished.lastCommittedLine], [interrupted.id, 'imported', 3001]);
     });
 
     describe('with the emulated water company', () => {

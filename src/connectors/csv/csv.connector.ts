@@ -5,21 +5,16 @@
  */
 import { access, copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { hutongError, isHutongError, type HutongError } from '../../errors.ts';
-import '../../model/formats.ts';
 import type { RecordType } from '../../model/catalog.ts';
-import { Bill } from '../../model/records.ts';
 import { defineConnector, type Connector, type ConnectorContext, type SynchronizeReport } from '../connector.ts';
-import { loadMappingFile, type Mapping } from '../mapping.ts';
+import { loadMappingFile } from '../mapping.ts';
 import type { BatchRecord, BatchRecordStore, ImportRun, RejectedLine } from './batch-records.ts';
 import { BatchFileError, readDataRows, sha256OfFile, verifyBatchFile, type VerifiedFile } from './csv.file.ts';
+import { MapperUnavailableError, startRowMapper, type MappedRow, type RowInput, type RowMapper } from './csv.mapper.ts';
 import { compileTrailerFormat, CsvOptions, type TrailerTemplate } from './csv.options.ts';
 
 export { CsvOptions } from './csv.options.ts';
-
-const RECORD_SCHEMAS: Record<CsvOptions['recordType'], TSchema> = { Bill };
 
 type FileReport = SynchronizeReport['files'][number];
 
@@ -54,18 +49,28 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
+/** Lines read from the file and not yet committed: rows to map, and lines already rejected. */
+interface PendingBatch {
+  readonly rows: RowInput[];
+  readonly rejected: RejectedLine[];
+  lastLine: number;
+}
+
 function createCsvConnector(options: CsvOptions, context: ConnectorContext): Connector {
   const where = `${context.cityId}/${context.departmentId}`;
   const recordType = options.recordType;
-  const schema = RECORD_SCHEMAS[recordType];
   const inbox = options.inbox;
   const filePattern = new RegExp(options.filePattern ?? '\\.csv$');
   const batchSize = options.batchSize ?? 1000;
-  const identifierField = options.identifierField ?? 'accountNumber';
+  const delimiter = options.delimiter ?? ',';
   const trailer: TrailerTemplate = compileTrailerFormat(options.trailer.format);
-  const mapping = loadMappingFile(mappingPath(context, options.mapping), context);
-  mapping.catch(() => {}); // a missing or broken file fails synchronize, not the process (unhandled rejection)
-  const bindings = { cityId: context.cityId, departmentId: context.departmentId };
+  const mapperSpec = {
+    mappingFile: mappingPath(context, options.mapping),
+    timeZone: context.timeZone,
+    recordType,
+    identifierField: options.identifierField ?? 'accountNumber',
+    bindings: { cityId: context.cityId, departmentId: context.departmentId },
+  };
   // One synchronization at a time per department; a second call waits for the first.
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -84,34 +89,6 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
     hutongError('HUTONG_ERR_DEPARTMENT_TIMEOUT', `${where}: synchronization stopped ${doing}; the next run resumes after the last committed line`, {
       cause: cause ?? signal.reason,
     });
-
-  const loadMapping = async (): Promise<Mapping> => {
-    try {
-      return await mapping;
-    } catch (error) {
-      throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: the mapping ${mappingPath(context, options.mapping)} cannot be loaded: ${messageOf(error)}`, { cause: error });
-    }
-  };
-
-  /** Maps one row to a record, or says why the line is rejected. */
-  const mapRow = async (compiled: Mapping, row: Record<string, string>, line: number): Promise<BatchRecord | { reason: string }> => {
-    let record: unknown;
-    try {
-      record = await compiled.evaluate(row, { ...bindings, line });
-    } catch (error) {
-      const token = (error as { token?: unknown }).token;
-      return { reason: `the mapping failed${typeof token === 'string' ? ` at $${token}` : ''}: ${messageOf(error)}` };
-    }
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) return { reason: 'the mapping produced no record' };
-    if (!Value.Check(schema, record)) {
-      const errors = [...Value.Errors(schema, record)].slice(0, 3).map((e) => `${e.path || '/'} ${e.message}`);
-      return { reason: `not a valid ${recordType}: ${errors.join('; ')}` };
-    }
-    const fields = record as Record<string, unknown>;
-    const identifier = fields[identifierField];
-    if (typeof identifier !== 'string' || identifier === '') return { reason: `the mapped record has no ${identifierField}` };
-    return { recordId: String(fields.id), identifier: { kind: options.identifierKind, value: identifier }, record };
-  };
 
   const listInbox = async (): Promise<string[]> => {
     try {
@@ -137,57 +114,72 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
     await moveFile(path.join(inbox, name), target);
   };
 
-  /** Imports a verified file from where its run stands; returns the finished run. */
-  const importRows = async (store: BatchRecordStore, run: ImportRun, file: string, verified: VerifiedFile, signal: AbortSignal): Promise<ImportRun> => {
-    const compiled = await loadMapping();
+  /**
+   * Imports a verified file from where its run stands and returns the finished run. Three stages
+   * overlap: this thread reads batch k+1 while the worker maps batch k and the store commits
+   * batch k−1; commits stay in line order.
+   */
+  const importRows = async (store: BatchRecordStore, mapper: RowMapper, run: ImportRun, file: string, verified: VerifiedFile, signal: AbortSignal): Promise<ImportRun> => {
+    const fileName = path.basename(file);
     let afterLine = run.lastCommittedLine;
-    let lastLine = afterLine;
-    let linesInBatch = 0;
-    let linesImported = 0;
-    let records = new Map<string, BatchRecord>();
-    let rejected: RejectedLine[] = [];
-    // The previous batch's commit runs while the next batch is mapped; commits still go in order.
     let committing: Promise<unknown> = Promise.resolve();
-    const commit = async (): Promise<void> => {
-      await committing;
-      if (signal.aborted) throw stopped(signal, `after line ${afterLine} of ${path.basename(file)}`);
-      if (linesInBatch === 0) return;
-      committing = store.commitImportBatch(run, { afterLine, lastLine, records: [...records.values()], linesImported, rejected });
-      committing.catch(() => {}); // awaited before the next commit or at the end
-      afterLine = lastLine;
-      linesInBatch = 0;
-      linesImported = 0;
-      records = new Map();
-      rejected = [];
-    };
-    try {
-      for await (const item of readDataRows(file, verified, { delimiter: options.delimiter ?? ',', signal, afterLine })) {
-        if (signal.aborted) throw stopped(signal, `at line ${item.line} of ${path.basename(file)}`);
-        lastLine = item.line;
-        linesInBatch++;
-        if (item.problem !== undefined) {
-          rejected.push({ line: item.line, reason: item.problem });
+    let mapping: Promise<{ batch: PendingBatch; mapped: MappedRow[] }> | undefined;
+
+    const commitMapped = async (next: Promise<{ batch: PendingBatch; mapped: MappedRow[] }>): Promise<void> => {
+      const { batch, mapped } = await next;
+      const records = new Map<string, BatchRecord>();
+      const rejected = [...batch.rejected];
+      let linesImported = 0;
+      for (const result of mapped) {
+        if (result.reason !== undefined) {
+          rejected.push({ line: result.line, reason: result.reason });
         } else {
-          const mapped = await mapRow(compiled, item.row, item.line);
-          if ('reason' in mapped) {
-            rejected.push({ line: item.line, reason: mapped.reason });
-          } else {
-            records.set(mapped.recordId, mapped); // a record repeated within the file: the later line wins
-            linesImported++;
-          }
+          // A record repeated within the file: the later line wins.
+          records.set(result.recordId, { recordId: result.recordId, identifier: { kind: options.identifierKind, value: result.identifierValue }, record: result.record });
+          linesImported++;
         }
-        if (linesInBatch >= batchSize) await commit();
       }
-      await commit();
+      rejected.sort((a, b) => a.line - b.line);
+      await committing;
+      if (signal.aborted) throw stopped(signal, `after line ${afterLine} of ${fileName}`);
+      committing = store.commitImportBatch(run, { afterLine, lastLine: batch.lastLine, records: [...records.values()], linesImported, rejected });
+      committing.catch(() => {}); // awaited before the next commit or at the end
+      afterLine = batch.lastLine;
+    };
+
+    const dispatch = async (batch: PendingBatch): Promise<void> => {
+      const next = mapper.map(batch.rows).then((mapped) => ({ batch, mapped }));
+      next.catch(() => {}); // awaited in turn below
+      if (mapping) await commitMapped(mapping);
+      mapping = next;
+    };
+
+    let batch: PendingBatch = { rows: [], rejected: [], lastLine: afterLine };
+    try {
+      for await (const item of readDataRows(file, verified, { delimiter, signal, afterLine })) {
+        if (signal.aborted) throw stopped(signal, `at line ${item.line} of ${fileName}`);
+        if (item.problem !== undefined) batch.rejected.push({ line: item.line, reason: item.problem });
+        else batch.rows.push({ line: item.line, row: item.row });
+        batch.lastLine = item.line;
+        if (batch.rows.length + batch.rejected.length >= batchSize) {
+          await dispatch(batch);
+          batch = { rows: [], rejected: [], lastLine: item.line };
+        }
+      }
+      if (batch.rows.length + batch.rejected.length > 0) await dispatch(batch);
+      if (mapping) await commitMapped(mapping);
       await committing;
     } catch (error) {
       await committing.catch(() => {}); // a commit under way lands (or not) before the run gives up
+      if (error instanceof MapperUnavailableError) {
+        throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: ${error.message}`, { cause: error });
+      }
       throw error;
     }
     return store.finishImportRun(run);
   };
 
-  const synchronizeFile = async (store: BatchRecordStore, name: string, signal: AbortSignal): Promise<FileReport> => {
+  const synchronizeFile = async (store: BatchRecordStore, mapperFor: () => RowMapper, name: string, signal: AbortSignal): Promise<FileReport> => {
     const file = path.join(inbox, name);
     let sha256: string;
     try {
@@ -204,7 +196,7 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
     }
     let verified: VerifiedFile;
     try {
-      verified = await verifyBatchFile(file, { encoding: options.encoding ?? 'auto', delimiter: options.delimiter ?? ',', columns: options.columns, trailer, amountField: options.trailer.amountField, signal });
+      verified = await verifyBatchFile(file, { encoding: options.encoding ?? 'auto', delimiter, columns: options.columns, trailer, amountField: options.trailer.amountField, signal });
     } catch (error) {
       if (signal.aborted) throw stopped(signal, `while checking ${name}`, error);
       const reason = error instanceof BatchFileError ? error.message : `cannot read the file: ${messageOf(error)}`;
@@ -214,7 +206,7 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
     let run = await store.beginImportRun({ ...start, encoding: verified.encoding, ...(verified.rowsDeclared === undefined ? {} : { rowsDeclared: verified.rowsDeclared }) });
     if (run.status !== 'imported') {
       try {
-        run = await importRows(store, run, file, verified, signal);
+        run = await importRows(store, mapperFor(), run, file, verified, signal);
       } catch (error) {
         if (isHutongError(error)) throw error;
         if (signal.aborted) throw stopped(signal, `while importing ${name}`, error);
@@ -241,21 +233,28 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
     },
 
     /**
-     * Imports every complete file in the inbox, oldest name first. A file whose content was
-     * imported before is skipped; a file whose trailer does not hold fails and nothing of it is
-     * imported; bad lines are rejected with their line number and never stop the rest. Rejects
-     * with `HUTONG_ERR_DEPARTMENT_TIMEOUT` when the signal aborts; committed batches stay, and the
-     * next run resumes after them.
+     * Imports every complete file in the inbox, in name order. A file whose content was imported
+     * before is skipped; a file whose trailer does not hold fails and nothing of it is imported;
+     * bad lines are rejected with their line number and never stop the rest. Rejects with
+     * `HUTONG_ERR_DEPARTMENT_TIMEOUT` when the signal aborts; committed batches stay, and the next
+     * run resumes after them.
      */
     async synchronize({ signal }) {
       const store = requireStore();
       const run = queue.then(async (): Promise<SynchronizeReport> => {
-        const files: FileReport[] = [];
-        for (const name of await listInbox()) {
-          if (signal.aborted) throw stopped(signal, `before ${name}`);
-          files.push(await synchronizeFile(store, name, signal));
+        let mapper: RowMapper | undefined;
+        // The worker starts with the first file that has rows to import, and serves the rest.
+        const mapperFor = (): RowMapper => (mapper ??= startRowMapper(mapperSpec));
+        try {
+          const files: FileReport[] = [];
+          for (const name of await listInbox()) {
+            if (signal.aborted) throw stopped(signal, `before ${name}`);
+            files.push(await synchronizeFile(store, mapperFor, name, signal));
+          }
+          return { files };
+        } finally {
+          await mapper?.close();
         }
-        return { files };
       });
       queue = run.catch(() => {});
       return run;

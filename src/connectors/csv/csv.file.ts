@@ -80,7 +80,7 @@ export function resolveHeader(header: readonly string[], columns: Readonly<Recor
   });
   const fields: Array<readonly [string, number]> = [];
   for (const [field, names] of Object.entries(columns)) {
-    const found = [...new Set(names.map(normalizeHeaderName))].flatMap((name) => positions.get(name) ?? []);
+    const found = [...new Set(names.map(normalizeHeaderName))].flatMap((name) => positions.get(name) ?? []).sort((a, b) => a - b);
     if (found.length === 0) throw new BatchFileError(`the header has no column for ${field} (accepted names: ${names.join(', ')})`);
     if (found.length > 1) throw new BatchFileError(`the header has ${found.length} columns for ${field} (columns ${found.map((i) => i + 1).join(', ')})`);
     fields.push([field, found[0]]);
@@ -232,7 +232,7 @@ function yuan(fen: number): string {
 }
 
 function describeCsvError(error: unknown): string {
-  const csv = error as { code?: string; message?: string; lines?: number };
+  const csv = error as { code?: string; message?: string };
   return csv.code?.startsWith('CSV_') ? `the file is not readable CSV: ${csv.message ?? csv.code}` : '';
 }
 
@@ -242,18 +242,19 @@ async function scanFile(file: string, encoding: FileEncoding, checkUtf8: boolean
   let held: CsvLine | undefined;
   let dataRows = 0;
   let sumFen = 0;
-  const amountIndex = (): number | undefined => layout?.fields.find(([field]) => field === options.amountField)?.[1];
+  let amountIndex: number | undefined;
+  // The trailer's sum covers the lines with every field and an amount of the form digits[.d[d]].
   const count = (record: CsvLine): void => {
     dataRows++;
-    const index = amountIndex();
-    if (index === undefined || record.fields.length !== layout!.fieldCount) return;
-    const amount = record.fields[index];
+    if (amountIndex === undefined || record.fields.length !== layout!.fieldCount) return;
+    const amount = record.fields[amountIndex];
     if (AMOUNT.test(amount)) sumFen += yuanStringToFen(amount);
   };
   try {
     for await (const record of csvLines(file, encoding, { ...options, scan })) {
       if (!layout) {
         layout = resolveHeader(record.fields, options.columns);
+        amountIndex = layout.fields.find(([field]) => field === options.amountField)?.[1];
         continue;
       }
       if (held) count(held);
