@@ -69,7 +69,7 @@ export class FaultSwitchboard {
    * Applies the department's faults to a call. Returns true when the fault answered (or dropped)
    * the call; otherwise the call proceeds after any latency, and `done` must be called when it ends.
    */
-  async intercept(department: string, req: http.IncomingMessage, res: http.ServerResponse, soap = false): Promise<boolean> {
+  async intercept(department: string, req: http.IncomingMessage, res: http.ServerResponse, flavor: 'json' | 'soap' | 'fhir' = 'json'): Promise<boolean> {
     const settings = this.get(department);
     const load = this.load(department);
     load.calls++;
@@ -86,13 +86,22 @@ export class FaultSwitchboard {
       return true;
     }
     if (settings.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.latencyMs));
+    // A SOAP service's WSDL is a static document; its operations are what fail or throttle.
+    if (flavor === 'soap' && req.method === 'GET') return false;
     if (settings.throttleRate > 0 && this.#random() < settings.throttleRate) {
       res.setHeader('retry-after', '1');
       sendJson(res, 429, { code: 'TooManyRequests', message: 'rate limit exceeded' });
       return true;
     }
     if (settings.failRate > 0 && this.#random() < settings.failRate) {
-      if (soap) {
+      if (flavor === 'fhir') {
+        const outcome = {
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'exception', diagnostics: '系统繁忙 / HIS temporarily unavailable' }],
+        };
+        res.writeHead(500, { 'content-type': 'application/fhir+json; charset=utf-8' });
+        res.end(JSON.stringify(outcome));
+      } else if (flavor === 'soap') {
         const fault =
           '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>' +
           '<faultcode>soap:Server</faultcode><faultstring>系统繁忙 / system busy</faultstring></soap:Fault></soap:Body></soap:Envelope>';

@@ -27,6 +27,8 @@ export interface RunningEmulators {
 }
 
 const SOAP_DEPARTMENTS = new Set(['traffic-police']);
+/** Departments whose injected failures are FHIR OperationOutcomes, as their servers answer. */
+const FHIR_DEPARTMENTS = new Set(['hospital']);
 
 /**
  * Starts the outside world on loopback: every emulated department system and channel service,
@@ -47,7 +49,8 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
     try {
       const department = departments.get(url.pathname.split('/')[1] ?? '');
       if (department) {
-        if (await faults.intercept(url.pathname.split('/')[1], req, res)) return;
+        const name = url.pathname.split('/')[1];
+        if (await faults.intercept(name, req, res, FHIR_DEPARTMENTS.has(name) ? 'fhir' : 'json')) return;
         if (await department(req, res, url)) return;
       }
       for (const route of routes) if (await route(req, res, url)) return;
@@ -76,7 +79,7 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
   server.removeAllListeners('request');
   server.on('request', async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const department = (req.url ?? '').split('/')[1] ?? '';
-    if (SOAP_DEPARTMENTS.has(department) && (await faults.intercept(department, req, res, true))) return;
+    if (SOAP_DEPARTMENTS.has(department) && (await faults.intercept(department, req, res, 'soap'))) return;
     soapListener(req, res);
   });
 

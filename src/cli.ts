@@ -49,7 +49,7 @@ export function buildCli(): Command {
         `Cities            ${hub.url}/v1/cities`,
         `Store             ${hub.config.databaseUrl ? 'PostgreSQL' : `PGlite in ${hub.config.dataDir}`}`,
       ];
-      if (hub.emulators) lines.push(`Emulators         ${hub.emulators.url} (traffic police SOAP, SMS gateway)`);
+      if (hub.emulators) lines.push(`Emulators         ${hub.emulators.url} (department systems, SMS gateway, fault switches at /_admin/faults)`);
       process.stdout.write(`${lines.join('\n')}\n`);
       const stop = async () => {
         await hub.close();

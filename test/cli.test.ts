@@ -112,8 +112,9 @@ describe('hutong CLI', () => {
       assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
       const me = await fetch(`${hubUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(me.status, 200);
-      const profile = (await me.json()) as { identifiers: Array<{ value: string }> };
-      assert.deepEqual(profile.identifiers.map((i) => i.value), ['浙AD0007']);
+      const profile = (await me.json()) as { identifiers: Array<{ kind: string; value: string }> };
+      assert.ok(profile.identifiers.some((i) => i.kind === 'plate' && i.value === '浙AD0007'));
+      assert.deepEqual([...new Set(profile.identifiers.map((i) => i.kind))].sort(), ['library-card', 'national-id', 'plate', 'utility-account']);
       const records = await fetch(`${hubUrl}/v1/cities/hangzhou/services/traffic.violations/records`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(records.status, 200);
       const body = (await records.json()) as { sources: Array<{ status: string }> };

@@ -160,7 +160,7 @@ for (const engine of testEngines()) {
       const kind = await hub.app.inject({ method: 'POST', url: '/v1/me/identifiers', headers: bearer(alice), payload: { kind: 'passport', value: 'E1', consentTextVersion: 'v' } });
       assert.equal(kind.statusCode, 400);
       assert.equal(kind.json().error.code, 'HUTONG_ERR_VALIDATION');
-      const unavailable = await hub.app.inject({ method: 'GET', url: '/v1/cities/shanghai/services/social.insurance/records', headers: bearer(alice) });
+      const unavailable = await hub.app.inject({ method: 'GET', url: '/v1/cities/shanghai/services/traffic.violation-reminders/records', headers: bearer(alice) });
       assert.equal(unavailable.statusCode, 503);
       assert.equal(unavailable.json().error.code, 'HUTONG_ERR_SERVICE_UNAVAILABLE');
       const service = await hub.app.inject({ method: 'GET', url: '/v1/cities/shanghai/services/traffic.nothing/records', headers: bearer(alice) });
