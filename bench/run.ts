@@ -73,6 +73,15 @@ try {
   const first = await fetch(recordsUrl, { headers: { authorization: `Bearer ${token}` } });
   if (first.status !== 200) throw new Error(`records: ${first.status}`);
   figures.push(await load('hub listRecords, cached, authenticated', recordsUrl, { authorization: `Bearer ${token}` }));
+
+  // My City with one department hung (social security) and one failing half its calls (library),
+  // for a citizen none of whose answers are cached yet.
+  const fresh = await demoToken({ city: 'wuhan', channel: 'web', citizen: 2, hub: hub.info.url, emulators: hub.info.emulators! });
+  await fetch(`${hub.info.emulators}/_admin/faults/social-security`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hang: true }) });
+  await fetch(`${hub.info.emulators}/_admin/faults/library`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failRate: 0.5 }) });
+  const dashboard = await load('hub getDashboard, one department hung (deadline 800 ms)', `${hub.info.url}/v1/cities/wuhan/dashboard`, { authorization: `Bearer ${fresh}` });
+  figures.push(dashboard);
+  await fetch(`${hub.info.emulators}/_admin/faults`, { method: 'DELETE' });
 } finally {
   await stop(hub);
 }

@@ -2,10 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { buildApp, DEMO_SMS_APP_KEY } from './app.ts';
 import { loadConfig, type HubConfig } from './config.ts';
 import { startEmulators, type RunningEmulators } from '../emulators/index.ts';
-import type { HubApp } from './http/types.ts';
+import type { HubApp, HubServices } from './http/types.ts';
 
 export interface RunningHub {
   readonly app: HubApp;
+  readonly services: HubServices;
   readonly url: string;
   readonly config: HubConfig;
   readonly emulators?: RunningEmulators;
@@ -33,8 +34,9 @@ export async function startHub(options: { env?: NodeJS.ProcessEnv; withEmulators
   }
   const config = loadConfig(env, options.overrides);
   let app: HubApp;
+  let services: HubServices;
   try {
-    ({ app } = await buildApp(config, { smsAppKey: env.HUTONG_SMS_APP_KEY }));
+    ({ app, services } = await buildApp(config, { smsAppKey: env.HUTONG_SMS_APP_KEY }));
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await emulators?.close();
@@ -44,6 +46,7 @@ export async function startHub(options: { env?: NodeJS.ProcessEnv; withEmulators
   const url = `http://${config.host.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   return {
     app,
+    services,
     url,
     config,
     emulators,

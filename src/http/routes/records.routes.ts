@@ -114,7 +114,7 @@ export function recordsRoutes(app: HubApp, services: HubServices): void {
         },
       },
     },
-    async (request) => services.dashboard.getDashboard(principalOf(request), request.params.cityId),
+    async (request, reply) => services.dashboard.getDashboard(principalOf(request), request.params.cityId, reply.elapsedTime),
   );
 
   app.get(
