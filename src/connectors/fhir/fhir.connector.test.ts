@@ -197,8 +197,9 @@ describe('fhir connector against the hospital emulator', () => {
     await expectCode(connector.fetchRecords(slotQuery('2026-11-01'), signal()), 'HUTONG_ERR_DEPARTMENT_THROTTLED', /HTTP 429, retry after 1 s/);
     emulators.faults.reset('hospital');
 
+    // A failing FHIR server answers its failure as an OperationOutcome.
     emulators.faults.set('hospital', { failRate: 1 });
-    await expectCode(connector.fetchRecords(slotQuery('2026-11-01'), signal()), 'HUTONG_ERR_DEPARTMENT_FAULT', /HTTP 500/);
+    await expectCode(connector.fetchRecords(slotQuery('2026-11-01'), signal()), 'HUTONG_ERR_DEPARTMENT_OPERATION_OUTCOME', /HTTP 500/);
     emulators.faults.reset('hospital');
 
     emulators.faults.set('hospital', { hang: true });
