@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import jsonata from 'jsonata';
 import { yuanStringToFen } from '../model/identifiers.ts';
@@ -56,4 +57,9 @@ export function compileMapping(source: string, options: { timeZone: string }): M
 /** Reads and compiles a mapping file. */
 export async function loadMappingFile(file: string, options: { timeZone: string }): Promise<Mapping> {
   return compileMapping(await readFile(file, 'utf8'), options);
+}
+
+/** A mapping file named in a city YAML, resolved against the YAML's folder. */
+export function resolveMappingFile(configDir: string, file: string): string {
+  return path.resolve(configDir, file);
 }

@@ -4,7 +4,7 @@
  * (djjgdm 登记机关代码, yyrq 预约日期, sjd 时间段 1 上午 / 2 下午, zhs 总号数, syhs 剩余号数). Half-day
  * slots over the next 14 working days (Monday to Friday; statutory holidays are not modelled).
  */
-import { addDays, chinaDate, cityRegion, CITY_DISTRICTS, CITY_STREETS, dayOfWeek, SeededRandom, type RestCityId } from '../rest-kit/synthetic.ts';
+import { addDays, chinaDate, cityRegion, CITY_DISTRICTS, CITY_STREETS, dayOfWeek, SeededRandom, type RestCityId } from '../kit/synthetic.ts';
 
 export interface MarriageOffice {
   /** 登记机关代码. */

@@ -7,7 +7,7 @@
  */
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute, readPaging } from '../rest-kit/router.ts';
+import { departmentRoute, readPaging } from '../kit/router.ts';
 import { generateMarriageSlots, marriageOffices } from './records.ts';
 
 export const CIVIL_AFFAIRS_SEGMENT = 'civil-affairs';

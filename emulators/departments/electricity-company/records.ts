@@ -4,7 +4,7 @@
  * payDeadline 缴费截止日, payStatus 缴费状态). Tiered household tariffs (阶梯电价) per city; usage rises in
  * summer and winter. Seeded by `city|account`; the 6 billing months before the reference month.
  */
-import { addMonths, chinaDate, cityRegion, CITY_DISTRICTS, fenToYuan, maskedName, SeededRandom, type RestCityId } from '../rest-kit/synthetic.ts';
+import { addMonths, chinaDate, cityRegion, CITY_DISTRICTS, fenToYuan, maskedName, SeededRandom, type RestCityId } from '../kit/synthetic.ts';
 
 /** Pay status codes on the wire: '0' 未缴费, '1' 已缴费, '2' 已逾期 (欠费). */
 export type ElectricityPayStatus = '0' | '1' | '2';

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute, header, sameSecret, secretFromEnv, type RestCall } from '../rest-kit/router.ts';
+import { departmentRoute, header, sameSecret, secretFromEnv, type RestCall } from '../kit/router.ts';
 import { generateElectricityBills } from './records.ts';
 
 export const ELECTRICITY_SEGMENT = 'electricity';

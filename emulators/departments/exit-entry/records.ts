@@ -5,7 +5,7 @@
  * the 60 days before the reference date; each moves through its stages on a fixed timetable, so the
  * stage depends on how long ago it was submitted. Seeded by `city|national id`.
  */
-import { birthDateOf, chinaDate, chinaDateTime, chinaInstant, cityRegion, daysBetween, SeededRandom } from '../rest-kit/synthetic.ts';
+import { birthDateOf, chinaDate, chinaDateTime, chinaInstant, cityRegion, daysBetween, SeededRandom } from '../kit/synthetic.ts';
 
 /** 证件种类 codes of the emulated system. */
 export const PERMIT_KINDS = { HZ: '普通护照', GA: '往来港澳通行证', TW: '往来台湾通行证' } as const;

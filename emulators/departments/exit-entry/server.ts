@@ -7,7 +7,7 @@
 import { validateNationalId } from '../../../src/model/identifiers.ts';
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute } from '../rest-kit/router.ts';
+import { departmentRoute } from '../kit/router.ts';
 import { generatePermitApplications } from './records.ts';
 
 export const EXIT_ENTRY_SEGMENT = 'exit-entry';

@@ -4,7 +4,7 @@
  * lastPayDate 最迟缴费日 as compact "yyyyMMdd", payFlag Y/N, overdueFlag 1/0). Usage rises in winter.
  * Seeded by `city|account`; the 6 billing months before the reference month.
  */
-import { addMonths, chinaDate, cityRegion, CITY_DISTRICTS, fenToYuan, maskedName, SeededRandom, type RestCityId } from '../rest-kit/synthetic.ts';
+import { addMonths, chinaDate, cityRegion, CITY_DISTRICTS, fenToYuan, maskedName, SeededRandom, type RestCityId } from '../kit/synthetic.ts';
 
 export interface GasBill {
   /** 账单号. */

@@ -6,7 +6,7 @@
  */
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute, header, sameSecret, secretFromEnv } from '../rest-kit/router.ts';
+import { departmentRoute, header, sameSecret, secretFromEnv } from '../kit/router.ts';
 import { generateGasBills } from './records.ts';
 
 export const GAS_SEGMENT = 'gas';

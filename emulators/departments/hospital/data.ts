@@ -6,6 +6,7 @@
  * session's data depends on its calendar date, not on how far it is from the reference date, so
  * moving the reference date by a day shifts the window without changing the sessions in it.
  */
+import { fnv1a32, mulberry32 } from '../kit/synthetic.ts';
 
 /** The cities whose central hospital the emulator stands in for, by Hutong city id. */
 export const HOSPITAL_CITY_IDS = [
@@ -255,24 +256,3 @@ export function patientForNationalId(cityId: HospitalCityId, nationalId: string)
   };
 }
 
-/** 32-bit FNV-1a over the UTF-8 bytes of `text`. */
-function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(text)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-/** The mulberry32 generator: a small, fast PRNG yielding floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

@@ -4,7 +4,7 @@
  * renewCount/maxRenew 续借次数). Loans last 30 days and each renewal adds 30 days to the due date.
  * Seeded by `city|card`, counted from `referenceDate`.
  */
-import { addDays, chinaDate, chinaDateTime, chinaInstant, cityRegion, daysBetween, maskedName, SeededRandom, type RestCityId } from '../rest-kit/synthetic.ts';
+import { addDays, chinaDate, chinaDateTime, chinaInstant, cityRegion, daysBetween, maskedName, SeededRandom, type RestCityId } from '../kit/synthetic.ts';
 
 export const LOAN_PERIOD_DAYS = 30;
 

@@ -8,7 +8,7 @@
  */
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute, type RestCall } from '../rest-kit/router.ts';
+import { departmentRoute, type RestCall } from '../kit/router.ts';
 import { generateLibraryLoans, renewalRefusal, renewedLoan, type LibraryReader } from './records.ts';
 
 export const LIBRARY_SEGMENT = 'library';

@@ -4,7 +4,7 @@
  * aac002 公民身份号码, aac003 姓名, aab004 单位名称, aac008 人员参保状态, aac030 参保日期,
  * aae002 费款所属期 ("yyyyMM"), aae140 险种类型. Balances are yuan strings. Seeded by `city|national id`.
  */
-import { addDays, addMonths, addYears, birthDateOf, chinaDate, cityRegion, maskedName, SeededRandom, fenToYuan } from '../rest-kit/synthetic.ts';
+import { addDays, addMonths, addYears, birthDateOf, chinaDate, cityRegion, maskedName, SeededRandom, fenToYuan } from '../kit/synthetic.ts';
 
 /** 人员参保状态: '1' 正常参保 (contributing), '2' 暂停缴费 (suspended). */
 export type InsuredState = '1' | '2';

@@ -7,7 +7,7 @@
 import { validateNationalId } from '../../../src/model/identifiers.ts';
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute, header, secretFromEnv } from '../rest-kit/router.ts';
+import { departmentRoute, header, secretFromEnv } from '../kit/router.ts';
 import { HmacVerifier } from './hmac.ts';
 import { generateInsuranceSummary } from './records.ts';
 

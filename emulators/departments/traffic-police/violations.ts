@@ -6,6 +6,7 @@
  * strings). Everything here is made up: the same city and plate always give the same records, so
  * tests and demos can rely on them.
  */
+import { fnv1a32, mulberry32 } from '../kit/synthetic.ts';
 
 /** The cities whose traffic police the emulator stands in for, by Hutong city id. */
 export const EMULATED_CITY_IDS = [
@@ -269,24 +270,3 @@ function formatShanghaiTime(epochMs: number): string {
   );
 }
 
-/** 32-bit FNV-1a over the UTF-8 bytes of `text`. */
-function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(text)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-/** The mulberry32 generator: a small, fast PRNG yielding floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

@@ -4,7 +4,7 @@
  * (1 畅通, 2 缓行, 3 拥堵, 4 严重拥堵), an average speed (km/h, a decimal string) and the local time it
  * was observed. Rush hours (07–09, 17–19 local) are busier. Seeded by `city|segment|5-minute window`.
  */
-import { chinaDateTime, cityRegion, SeededRandom, type RestCityId } from '../rest-kit/synthetic.ts';
+import { chinaDateTime, cityRegion, SeededRandom, type RestCityId } from '../kit/synthetic.ts';
 import { CITY_ROADS } from './roads.ts';
 
 /** Congestion levels on the wire: code and name. */

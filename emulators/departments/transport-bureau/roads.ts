@@ -2,7 +2,7 @@
  * Major roads of the 12 emulated cities as rough polylines ([longitude, latitude], WGS 84, traced
  * by hand to within a few hundred metres). Each pair of neighbouring points is one monitored segment.
  */
-import type { RestCityId } from '../rest-kit/synthetic.ts';
+import type { RestCityId } from '../kit/synthetic.ts';
 
 export interface MajorRoad {
   readonly name: string;

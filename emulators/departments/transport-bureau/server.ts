@@ -8,7 +8,7 @@
  */
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute } from '../rest-kit/router.ts';
+import { departmentRoute } from '../kit/router.ts';
 import { generateRoadConditions, roadConditionsNearRoute, type Position } from './records.ts';
 
 export const TRANSPORT_BUREAU_SEGMENT = 'transport-bureau';

@@ -18,7 +18,7 @@ import {
   maskedName,
   SeededRandom,
   type RestCityId,
-} from '../rest-kit/synthetic.ts';
+} from '../kit/synthetic.ts';
 
 /** Licence status codes (驾驶证状态) the emulator uses, with their names on the wire. */
 export const LICENCE_STATES = { A: '正常', D: '暂扣', F: '吊销', M: '超过有效期' } as const;

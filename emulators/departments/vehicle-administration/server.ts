@@ -10,7 +10,7 @@
 import { validateNationalId, validatePlate } from '../../../src/model/identifiers.ts';
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute, header, readPaging, sameSecret, secretFromEnv, type RestCall } from '../rest-kit/router.ts';
+import { departmentRoute, header, readPaging, sameSecret, secretFromEnv, type RestCall } from '../kit/router.ts';
 import { generateInspectionSlots, generateLicence, generateVehicle, inspectionStations, plateTypeOfPlate } from './records.ts';
 
 export const VEHICLE_ADMINISTRATION_SEGMENT = 'vehicle-administration';

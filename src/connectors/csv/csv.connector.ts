@@ -8,7 +8,7 @@ import path from 'node:path';
 import { hutongError, isHutongError, type HutongError } from '../../errors.ts';
 import type { RecordType } from '../../model/catalog.ts';
 import { defineConnector, type Connector, type ConnectorContext, type SynchronizeReport } from '../connector.ts';
-import { loadMappingFile } from '../mapping.ts';
+import { loadMappingFile, resolveMappingFile } from '../mapping.ts';
 import type { BatchRecord, BatchRecordStore, ImportRun, RejectedLine } from './batch-records.ts';
 import { BatchFileError, readDataRows, sha256OfFile, verifyBatchFile, type VerifiedFile } from './csv.file.ts';
 import { MapperUnavailableError, startRowMapper, type MappedRow, type RowInput, type RowMapper } from './csv.mapper.ts';
@@ -21,9 +21,6 @@ type FileReport = SynchronizeReport['files'][number];
 // Temp names writers use while a file is still being written; such a file is never read.
 const PARTIAL_NAME = /^\.|\.(?:part|partial|tmp|filepart)$/i;
 
-function mappingPath(context: ConnectorContext, file: string): string {
-  return path.resolve(context.configDir, file);
-}
 
 function messageOf(error: unknown): string {
   return String((error as { message?: unknown })?.message ?? error);
@@ -65,7 +62,7 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
   const delimiter = options.delimiter ?? ',';
   const trailer: TrailerTemplate = compileTrailerFormat(options.trailer.format);
   const mapperSpec = {
-    mappingFile: mappingPath(context, options.mapping),
+    mappingFile: resolveMappingFile(context.configDir, options.mapping),
     timeZone: context.timeZone,
     recordType,
     identifierField: options.identifierField ?? 'accountNumber',
@@ -267,7 +264,7 @@ export const csvConnector = defineConnector({
   optionsSchema: CsvOptions,
   async validateOptions(options, context) {
     const problems: Array<{ path: string; message: string }> = [];
-    const file = mappingPath(context, options.mapping);
+    const file = resolveMappingFile(context.configDir, options.mapping);
     try {
       await access(file);
       await loadMappingFile(file, context);

@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { access } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import { hutongError, isHutongError, type HutongError } from '../../errors.ts';
 import { RecordType } from '../../model/catalog.ts';
 import { defineConnector, type ActionRequest, type CallOptions, type Connector, type ConnectorContext, type RecordQuery } from '../connector.ts';
-import { compileMapping, loadMappingFile, zoneOffset, type Mapping } from '../mapping.ts';
+import { compileMapping, loadMappingFile, zoneOffset, type Mapping, resolveMappingFile } from '../mapping.ts';
 import { classifyTransportError } from '../transport-errors.ts';
 import { FHIR_JSON, JSON_PATCH, describeIssues, failingOutcome, isBundle, isResource, nextLink, type FhirBundle } from './fhir-resources.ts';
 
@@ -62,9 +61,6 @@ function actionEntries(options: FhirOptions): Array<[string, FhirActionOptions]>
   return Object.entries(options.actions ?? {});
 }
 
-function mappingPath(context: ConnectorContext, file: string): string {
-  return path.resolve(context.configDir, file);
-}
 
 function isLocalDate(text: string): boolean {
   const match = LOCAL_DATE.exec(text);
@@ -190,7 +186,7 @@ function createFhirConnector(options: FhirOptions, context: ConnectorContext): C
   const base = new URL(baseUrl);
   const where = `${context.cityId}/${context.departmentId}`;
   const load = (file: string): Promise<Mapping> => {
-    const mapping = loadMappingFile(mappingPath(context, file), context);
+    const mapping = loadMappingFile(resolveMappingFile(context.configDir, file), context);
     mapping.catch(() => {}); // a missing or broken file fails the calls that need it, not the process
     return mapping;
   };
@@ -327,7 +323,7 @@ export const fhirConnector = defineConnector({
       problems.push({ path: 'baseUrl', message: `"${options.baseUrl}" is not a URL` });
     }
     const checkFile = async (optionPath: string, file: string): Promise<void> => {
-      const absolute = mappingPath(context, file);
+      const absolute = resolveMappingFile(context.configDir, file);
       try {
         await access(absolute);
         await loadMappingFile(absolute, context);

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { hutongError, isHutongError, type HutongError } from '../../errors.ts';
 import type { RecordType } from '../../model/catalog.ts';
 import { defineConnector, type ActionRequest, type Connector, type ConnectorContext, type RecordQuery } from '../connector.ts';
-import { compileMapping, loadMappingFile, type Mapping } from '../mapping.ts';
+import { compileMapping, loadMappingFile, type Mapping, resolveMappingFile } from '../mapping.ts';
 import { classifyTransportError } from '../transport-errors.ts';
 import { createRestAuthenticator, retryAfterSeconds, transportCause, type RestAuthenticator } from './rest.auth.ts';
 import { RestOptions, type RestActionOptions, type RestRecordOptions } from './rest.options.ts';
@@ -43,9 +43,6 @@ function actionEntries(options: RestOptions): Array<[string, RestActionOptions]>
   return Object.entries(options.actions ?? {});
 }
 
-function mappingPath(context: ConnectorContext, file: string): string {
-  return path.resolve(context.configDir, file);
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -63,7 +60,7 @@ function redact(text: string, secrets: readonly string[]): string {
 }
 
 function compileExchange(config: { request: string; response: string }, context: ConnectorContext): CompiledExchange {
-  const responseFile = mappingPath(context, config.response);
+  const responseFile = resolveMappingFile(context.configDir, config.response);
   const response = loadMappingFile(responseFile, context);
   response.catch(() => {}); // a missing or broken file fails the first call, not the process (unhandled rejection)
   return { request: compileMapping(config.request, context), response, responseFile };
@@ -341,7 +338,7 @@ async function exchangeProblems(prefix: string, config: { request: string; respo
   } catch (error) {
     problems.push({ path: `${prefix}.request`, message: `JSONata does not compile: ${errorMessage(error)}` });
   }
-  const file = mappingPath(context, config.response);
+  const file = resolveMappingFile(context.configDir, config.response);
   try {
     await access(file);
     await loadMappingFile(file, context);

@@ -1,11 +1,10 @@
-import path from 'node:path';
 import { access } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import soap from 'soap';
 import { hutongError, isHutongError } from '../../errors.ts';
 import { RecordType } from '../../model/catalog.ts';
 import { defineConnector, type Connector, type ConnectorContext, type RecordQuery } from '../connector.ts';
-import { compileMapping, loadMappingFile, type Mapping } from '../mapping.ts';
+import { compileMapping, loadMappingFile, type Mapping, resolveMappingFile } from '../mapping.ts';
 import { classifyTransportError } from '../transport-errors.ts';
 
 const SoapRecordOptions = Type.Object(
@@ -63,14 +62,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 const WSDL_TIMEOUT_MS = 10_000;
 
-function mappingPath(context: ConnectorContext, file: string): string {
-  return path.resolve(context.configDir, file);
-}
 
 function createSoapConnector(options: SoapOptions, context: ConnectorContext): Connector {
   const compiled = new Map<string, CompiledRecordMapping>();
   for (const [recordType, record] of recordEntries(options)) {
-    const response = loadMappingFile(mappingPath(context, record.response), context);
+    const response = loadMappingFile(resolveMappingFile(context.configDir, record.response), context);
     response.catch(() => {}); // a missing or broken file fails fetchRecords, not the process (unhandled rejection)
     compiled.set(recordType, {
       operation: record.operation,
@@ -157,7 +153,7 @@ export const soapConnector = defineConnector({
       } catch (error) {
         problems.push({ path: `records.${recordType}.request`, message: `JSONata does not compile: ${(error as Error).message}` });
       }
-      const file = mappingPath(context, record.response);
+      const file = resolveMappingFile(context.configDir, record.response);
       try {
         await access(file);
         await loadMappingFile(file, context);
