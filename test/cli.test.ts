@@ -121,6 +121,25 @@ describe('hutong CLI', () => {
       assert.equal(body.sources[0].status, 'ok');
     });
 
+    it('connector test checks a department against its live system, and emulator fault makes it fail', () => {
+      const env = { HUTONG_EMULATORS_URL: emulatorsUrl, HUTONG_DATA_DIR: path.join(work, 'connector-test'), DATABASE_URL: '' };
+      const ok = hutong(['connector', 'test', 'shanghai/library'], env);
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(ok.stdout, /shanghai\/library \(rest\): OK/);
+      assert.match(ok.stdout, /LibraryLoan for library-card/);
+      const fault = hutong(['emulator', 'fault', 'library', '--fail-rate', '1'], env);
+      assert.equal(fault.status, 0, fault.stderr);
+      assert.match(fault.stdout, /"failRate":1/);
+      const failing = hutong(['connector', 'test', 'shanghai/library'], env);
+      assert.equal(failing.status, 1);
+      assert.match(failing.stdout, /department-error/);
+      assert.match(failing.stdout, /HUTONG_ERR_DEPARTMENT_FAULT/);
+      assert.equal(hutong(['emulator', 'fault', 'library', '--reset'], env).status, 0);
+      const bad = hutong(['emulator', 'fault', 'library', '--fail-rate', '7'], env);
+      assert.notEqual(bad.status, 0);
+      assert.match(bad.stderr, /between 0 and 1/);
+    });
+
     it('refuses a channel whose login is not installed, and an unknown city', () => {
       const channel = hutong(['demo', 'token', '--city', 'hangzhou', '--channel', 'alipay', '--citizen', '1', '--hub', hubUrl, '--emulators', emulatorsUrl]);
       assert.equal(channel.status, 1);
