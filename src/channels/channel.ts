@@ -23,4 +23,23 @@ export interface Channel<P extends TSchema = TSchema> {
    * channel's user id. Rejects with a `HutongError` (`HUTONG_ERR_LOGIN_CODE_INVALID`, …) otherwise.
    */
   authenticate(proof: Static<P>, options: ChannelCallOptions): Promise<{ channelUserId: string }>;
+  /** The wallet people in this entrance expect to pay with; absent for entrances without one. */
+  readonly preferredWallet?: 'alipay' | 'wechatpay' | 'unionpay';
+  /** Recognises this entrance's in-app browser from its User-Agent (AlipayClient, MicroMessenger…). */
+  readonly userAgent?: RegExp;
+  /**
+   * Sends a message to the person through the entrance's own push API (template/subscribe
+   * messages, SMS for the web). Optional: an entrance without a push API leaves it out.
+   *
+   * @example
+   *   await channel.sendMessage?.(channelUserId, { title: '新的交通违法', body: '…', link: '/l/ab12' }, { signal })
+   */
+  sendMessage?(channelUserId: string, message: ChannelMessage, options: ChannelCallOptions): Promise<{ messageId: string }>;
+}
+
+/** A message to a person in their entrance; `link` opens the hub's page for it. */
+export interface ChannelMessage {
+  readonly title: string;
+  readonly body: string;
+  readonly link?: string;
 }
