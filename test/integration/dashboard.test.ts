@@ -14,7 +14,7 @@ interface Section {
   status: string;
   ageSeconds?: number;
   error?: { code: string };
-  sources: Array<{ departmentId: string; status: string }>;
+  sources: Array<{ departmentId: string; status: string; error?: { code: string } }>;
 }
 
 /** A copy of the catalog where the library's loans stay fresh for one second only. */
