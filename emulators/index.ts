@@ -2,6 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mountTrafficPolice } from './departments/traffic-police/server.ts';
 import { createSmsGateway } from './channels/sms/sms.gateway.ts';
+import { createAlipayOpenPlatform } from './channels/alipay/alipay.open-platform.ts';
+import { createWechatPlatform } from './channels/wechat/wechat.platform.ts';
+import { createWeiboPlatform } from './channels/weibo/weibo.platform.ts';
+import { createTaobaoPlatform } from './channels/taobao/taobao.platform.ts';
 import { FaultSwitchboard } from './faults.ts';
 import { sendJson, type EmulatorRoute } from './http-kit.ts';
 import { DEPARTMENT_EMULATORS, type EmulatorContext } from './departments/registry.ts';
@@ -43,7 +47,7 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
   const sms = createSmsGateway({ appKey: options.smsAppKey });
   const faults = new FaultSwitchboard();
   const departments = new Map<string, EmulatorRoute>();
-  const routes: EmulatorRoute[] = [faults.adminRoute(), sms.route];
+  const routes: EmulatorRoute[] = [faults.adminRoute(), sms.route, createAlipayOpenPlatform().route, createWechatPlatform().route, createWeiboPlatform().route, createTaobaoPlatform().route];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulators.invalid');
     try {

@@ -15,6 +15,8 @@ import { CitizenRepository } from './identity/citizen.repository.ts';
 import { SessionRepository } from './identity/session.repository.ts';
 import { SessionService } from './identity/session.service.ts';
 import { CitizenService } from './identity/citizen.service.ts';
+import { ConsentService } from './identity/consent.service.ts';
+import { ConsentRepository } from './identity/consent.repository.ts';
 import { LoginService } from './identity/login.service.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditTrail } from './audit/audit.trail.ts';
@@ -24,12 +26,16 @@ import { BatchSyncService } from './records/batch-sync.service.ts';
 import { createWebChannel, LOGIN_CODE_RULES } from './channels/web/web.channel.ts';
 import { SmsClient } from './channels/web/sms.client.ts';
 import type { Channel } from './channels/channel.ts';
+import { configuredChannels } from './channels/registry.ts';
+import { PartnerAppRepository } from './channels/partner/partner.repository.ts';
+import { createPartnerChannel } from './channels/partner/partner.channel.ts';
 import { clientErrorHandler, installErrorHandling } from './http/error-handler.ts';
 import { healthRoutes } from './http/routes/health.routes.ts';
 import { catalogRoutes } from './http/routes/catalog.routes.ts';
 import { schemaRoutes } from './http/routes/schemas.routes.ts';
 import { identityRoutes } from './http/routes/identity.routes.ts';
 import { recordsRoutes } from './http/routes/records.routes.ts';
+import { adminRoutes } from './http/routes/admin.routes.ts';
 import type { HubApp, HubServices } from './http/types.ts';
 import { MODEL_VERSION } from './model/index.ts';
 
@@ -90,21 +96,29 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     // Demo scripts log the same demo citizens in again and again; real deployments keep the limits.
     rules: config.demoMode ? { ...LOGIN_CODE_RULES, resendAfterSeconds: 0, maxPerHour: 10_000 } : LOGIN_CODE_RULES,
   });
-  const channels = new Map<string, Channel>([[webChannel.id, webChannel as unknown as Channel]]);
+  const partners = new PartnerAppRepository(store.db);
+  const partnerChannel = createPartnerChannel({ partners });
+  const channels = new Map<string, Channel>(
+    [webChannel as unknown as Channel, ...configuredChannels(config), partnerChannel as unknown as Channel].map((c) => [c.id, c]),
+  );
   const departmentDefaults = { ...DEFAULT_DEPARTMENT_LIMITS, timeoutMs: config.departmentTimeoutMs };
   const shield = new Shield({ limitsFor: (department) => catalog.departmentLimits(department, departmentDefaults) });
-  const records = new RecordsService({ catalog, citizens: citizenRepository, shield, audit });
+  const consents = new ConsentService(new ConsentRepository(store.db), audit);
+  const records = new RecordsService({ catalog, citizens: citizenRepository, shield, audit, consents });
   const batchSync = new BatchSyncService(catalog, app.log, config.batchSyncIntervalMs);
   const services: HubServices = {
     batchSync,
+    partners,
+    ...(config.publicUrl ? { publicOrigin: config.publicUrl } : {}),
     store,
     catalog,
     sessions,
     webChannel,
     login: new LoginService(channels, citizenRepository, sessions, audit),
-    citizens: new CitizenService(citizenRepository, audit, catalog),
+    citizens: new CitizenService(citizenRepository, audit, catalog, consents),
+    consents,
     records,
-    dashboard: new DashboardService(catalog, records, config.dashboardDeadlineMs),
+    dashboard: new DashboardService(catalog, records, config.dashboardDeadlineMs, consents),
     shield,
   };
 
@@ -119,13 +133,16 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
         version: `${MODEL_VERSION}`,
         description: `Publish a city service once; reach citizens from every entrance.\n\nErrors are \`{ "error": { "code", "message" } }\`. Codes:\n\n${errorCodeTable()}`,
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, adminToken: { type: 'http', scheme: 'bearer', description: 'HUTONG_ADMIN_TOKEN' } },
+      },
       tags: [
         { name: 'catalog', description: 'Cities and their services' },
         { name: 'identity', description: 'Login through a channel, linked identifiers' },
         { name: 'records', description: 'A citizen\'s records from department systems' },
         { name: 'schemas', description: 'The standard data model as JSON Schema' },
         { name: 'operations', description: 'Health and readiness' },
+        { name: 'admin', description: 'Operators: partner apps' },
       ],
     },
   });
@@ -142,8 +159,9 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   healthRoutes(app, services);
   catalogRoutes(app, services);
   schemaRoutes(app);
-  identityRoutes(app, services);
+  identityRoutes(app, services, [...channels.values()]);
   recordsRoutes(app, services);
+  adminRoutes(app, services, config.adminToken);
 
   app.addHook('onClose', async () => {
     await batchSync.stop();

@@ -26,6 +26,10 @@ export interface HubConfig {
   readonly departmentTimeoutMs: number;
   /** How often batch-file departments' drop folders are imported; 0 turns the schedule off. */
   readonly batchSyncIntervalMs: number;
+  /** The origin clients address when a proxy in front changes scheme or host (signed partner requests name it). */
+  readonly publicUrl?: string;
+  /** Bearer token of the hub's operators for `/v1/admin/*`; without it those routes are closed. */
+  readonly adminToken?: string;
   /** Deadline of the "My City" dashboard, in milliseconds. */
   readonly dashboardDeadlineMs: number;
   /** Emulators are part of this deployment: demo-only conveniences are switched on. */
@@ -66,11 +70,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionSecret: env.HUTONG_SESSION_SECRET || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     departmentTimeoutMs: integer('HUTONG_DEPARTMENT_TIMEOUT_MS', env.HUTONG_DEPARTMENT_TIMEOUT_MS, 3000, 1, 600_000),
+    publicUrl: env.HUTONG_PUBLIC_URL?.replace(/\/$/, '') || undefined,
+    adminToken: env.HUTONG_ADMIN_TOKEN || undefined,
     batchSyncIntervalMs: integer('HUTONG_BATCH_SYNC_INTERVAL_MS', env.HUTONG_BATCH_SYNC_INTERVAL_MS, 60_000, 0, 86_400_000),
     dashboardDeadlineMs: integer('HUTONG_DASHBOARD_DEADLINE_MS', env.HUTONG_DASHBOARD_DEADLINE_MS, 800, 50, 60_000),
     demoMode: env.HUTONG_DEMO === '1' || env.HUTONG_DEMO === 'true',
     ...overrides,
   };
+  if (config.adminToken !== undefined && config.adminToken.length < 24) {
+    throw new Error('HUTONG_ADMIN_TOKEN must be at least 24 characters');
+  }
   if (config.sessionSecret !== undefined && config.sessionSecret.length < 32) {
     throw new Error('HUTONG_SESSION_SECRET must be at least 32 characters');
   }

@@ -3,6 +3,21 @@ import type { ChannelId } from '../model/common.ts';
 
 export interface ChannelCallOptions {
   readonly signal: AbortSignal;
+  /**
+   * The HTTP request that carried the login, for channels whose proof is the request itself (a
+   * partner app's RFC 9421 signature); routes fill it for `channelLogin`, other calls leave it out.
+   */
+  readonly request?: ChannelRequest;
+}
+
+/** A login request as the hub received it, before any parsing changed it. */
+export interface ChannelRequest {
+  readonly method: string;
+  /** The absolute URL the client addressed: scheme, authority, path and query. */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The body bytes exactly as received; absent when there was none. */
+  readonly rawBody?: Uint8Array;
 }
 
 /**

@@ -4,11 +4,13 @@ import type { Catalog } from '../catalog/catalog.service.ts';
 import type { Store } from '../store/db.ts';
 import type { CitizenService } from '../identity/citizen.service.ts';
 import type { LoginService } from '../identity/login.service.ts';
+import type { ConsentService } from '../identity/consent.service.ts';
 import type { SessionService } from '../identity/session.service.ts';
 import type { RecordsService } from '../records/records.service.ts';
 import type { DashboardService } from '../records/dashboard.service.ts';
 import type { Shield } from '../shield/shield.ts';
 import type { BatchSyncService } from '../records/batch-sync.service.ts';
+import type { PartnerAppRepository } from '../channels/partner/partner.repository.ts';
 import type { WebChannel } from '../channels/web/web.channel.ts';
 
 /** The Fastify instance with the TypeBox type provider, as routes see it. */
@@ -21,9 +23,13 @@ export interface HubServices {
   readonly sessions: SessionService;
   readonly login: LoginService;
   readonly citizens: CitizenService;
+  readonly consents: ConsentService;
   readonly records: RecordsService;
   readonly dashboard: DashboardService;
   readonly shield: Shield;
   readonly batchSync: BatchSyncService;
+  /** The origin clients address (`HUTONG_PUBLIC_URL`), when a proxy in front changes scheme or host. */
+  readonly publicOrigin?: string;
+  readonly partners: PartnerAppRepository;
   readonly webChannel: WebChannel;
 }

@@ -3,11 +3,12 @@ import type { Citizen, LinkedIdentifier } from '../model/citizen.ts';
 import type { ChannelId, IdentifierKind, Scope } from '../model/common.ts';
 import { maskNationalId, maskPlate, validateNationalId, validatePlate } from '../model/identifiers.ts';
 import type { AuditTrail } from '../audit/audit.trail.ts';
+import { CONSENT_TEXT_VERSION, type ConsentService } from './consent.service.ts';
 import type { CitizenRepository, IdentifierRow } from './citizen.repository.ts';
 import type { Principal } from './session.service.ts';
 
-/** The consent text a citizen accepts when linking an identifier; bumped when its wording changes. */
-export const IDENTIFIER_CONSENT_TEXT_VERSION = '2026-11-v1';
+/** Linking an identifier is consent, under the current text, for the channel to read the scopes it opens. */
+export const IDENTIFIER_CONSENT_TEXT_VERSION = CONSENT_TEXT_VERSION;
 
 interface IdentifierRules {
   /** Data scopes the identifier opens; consent to link it is consent for these. */
@@ -92,6 +93,7 @@ export class CitizenService {
     private readonly citizens: CitizenRepository,
     private readonly audit: AuditTrail,
     private readonly issuers: IssuerDirectory,
+    private readonly consents: ConsentService,
   ) {}
 
   async getProfile(principal: Principal): Promise<Citizen> {
@@ -106,14 +108,7 @@ export class CitizenService {
       createdAt: citizen.createdAt.toISOString(),
       identities: identities.map((i) => ({ channel: i.channel as ChannelId, linkedAt: i.createdAt.toISOString(), lastLoginAt: i.lastLoginAt.toISOString() })),
       identifiers: identifiers.map(toLinkedIdentifier),
-      consents: identifiers.flatMap((i) =>
-        (LINKABLE[i.kind as IdentifierKind]?.scopes ?? []).map((scope) => ({
-          channel: i.consentChannel as ChannelId,
-          scope,
-          textVersion: i.consentTextVersion,
-          grantedAt: i.consentedAt.toISOString(),
-        })),
-      ),
+      consents: await this.consents.history(principal.citizenId),
     };
   }
 
@@ -138,11 +133,7 @@ export class CitizenService {
     } else if (input.issuer) {
       throw hutongError('HUTONG_ERR_VALIDATION', `A ${input.kind} is not issued by a department; leave issuer out`);
     }
-    if (input.consentTextVersion !== IDENTIFIER_CONSENT_TEXT_VERSION) {
-      throw hutongError('HUTONG_ERR_CONSENT_REQUIRED', `Accept the current consent text (version ${IDENTIFIER_CONSENT_TEXT_VERSION}) to link an identifier`, {
-        details: { currentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
-      });
-    }
+    this.consents.checkTextVersion(input.consentTextVersion);
     const result = await this.citizens.linkIdentifier({
       citizenId: principal.citizenId,
       kind: input.kind,
@@ -154,6 +145,7 @@ export class CitizenService {
     if ('heldByOther' in result) {
       throw hutongError('HUTONG_ERR_IDENTIFIER_ALREADY_LINKED', 'This identifier is already linked to another citizen; ask the city service desk to transfer it');
     }
+    await this.consents.grant(principal, rules.scopes, input.consentTextVersion);
     if (result.created) {
       await this.audit.record({ actor: `citizen:${principal.citizenId}`, action: 'identifier.link', subject: `identifier:${result.identifier.id}`, detail: { kind: input.kind, channel: principal.channel } });
     }

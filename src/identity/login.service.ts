@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { hutongError } from '../errors.ts';
 import type { AuditTrail } from '../audit/audit.trail.ts';
-import type { Channel } from '../channels/channel.ts';
+import type { Channel, ChannelCallOptions } from '../channels/channel.ts';
 import type { CitizenRepository } from './citizen.repository.ts';
 import type { SessionService } from './session.service.ts';
 
@@ -29,13 +29,13 @@ export class LoginService {
     return channel;
   }
 
-  async login(channelId: string, proof: unknown, { signal }: { signal: AbortSignal }): Promise<LoginResult> {
+  async login(channelId: string, proof: unknown, options: ChannelCallOptions): Promise<LoginResult> {
     const channel = this.channel(channelId);
     if (!Value.Check(channel.loginProofSchema, proof)) {
       const first = Value.Errors(channel.loginProofSchema, proof).First();
       throw hutongError('HUTONG_ERR_VALIDATION', `Login body for ${channelId}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid'}`);
     }
-    const { channelUserId } = await channel.authenticate(proof, { signal });
+    const { channelUserId } = await channel.authenticate(proof, options);
     const { citizenId, created } = await this.citizens.findOrCreateByChannelUser(channel.id, channelUserId);
     const token = await this.sessions.issue(citizenId, channel.id);
     await this.audit.record({ actor: `citizen:${citizenId}`, action: 'session.login', subject: `session:${token.sessionId}`, detail: { channel: channel.id, newCitizen: created } });

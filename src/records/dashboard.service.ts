@@ -2,6 +2,7 @@ import type { Catalog } from '../catalog/catalog.service.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { RecordType } from '../model/catalog.ts';
 import type { Principal } from '../identity/session.service.ts';
+import type { ConsentService } from '../identity/consent.service.ts';
 import { PUBLIC_RECORD_TYPES, type RecordSourceStatus, type RecordsService } from './records.service.ts';
 
 /**
@@ -29,7 +30,7 @@ export interface Dashboard {
   readonly deadlineMs: number;
   readonly sections: DashboardSection[];
   /** Services the citizen could see here after linking an identifier of this kind. */
-  readonly suggestions: Array<{ readonly serviceId: string; readonly identifierKind: string }>;
+  readonly suggestions: Array<{ readonly serviceId: string; readonly identifierKind: string; readonly consentScope?: string }>;
 }
 
 /** Time kept back from the deadline to assemble and send the answer. */
@@ -51,6 +52,7 @@ export class DashboardService {
     private readonly catalog: Catalog,
     private readonly records: RecordsService,
     private readonly deadlineMs: number,
+    private readonly consents: ConsentService,
   ) {}
 
   /**
@@ -59,16 +61,18 @@ export class DashboardService {
    */
   async getDashboard(principal: Principal, cityId: string, elapsedMs = 0): Promise<Dashboard> {
     const started = performance.now();
-    const services = this.catalog
+    const personal = this.catalog
       .listServices(cityId)
       .filter((s) => s.recordType !== undefined && !PUBLIC_RECORD_TYPES.has(s.recordType) && s.functions.some((f) => f.kind === 'query' && f.available));
-    const linked = await this.records.linkedIdentifiers(principal);
+    const [linked, consented] = await Promise.all([this.records.linkedIdentifiers(principal), this.consents.standing(principal)]);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       // Kept back: what the request spent before, and a few milliseconds to write the answer.
       const remaining = this.deadlineMs - elapsedMs - (performance.now() - started) - ANSWER_MARGIN_MS;
       timer = setTimeout(() => resolve('deadline'), Math.max(0, remaining));
     });
+    // Without this entrance's consent for a scope, its services are only suggested.
+    const services = personal.filter((s) => consented.has(s.category));
     const answers = await Promise.all(
       services.map(async (service) => {
         const entry = this.catalog.getService(cityId, service.id);
@@ -85,7 +89,9 @@ export class DashboardService {
     clearTimeout(timer);
 
     const sections: DashboardSection[] = [];
-    const suggestions: Dashboard['suggestions'] = [];
+    const suggestions: Dashboard['suggestions'] = personal
+      .filter((s) => !consented.has(s.category))
+      .map((s) => ({ serviceId: s.id, identifierKind: s.requiredIdentifiers[0] ?? 'none', consentScope: s.category }));
     for (const { service, outcome } of answers) {
       const base = { serviceId: service.id, name: service.name, recordType: service.recordType! };
       if (outcome === undefined) {

@@ -9,6 +9,7 @@ import type { CitizenRepository, IdentifierRow } from '../identity/citizen.repos
 import { normalizeIdentifier, toLinkedIdentifier } from '../identity/citizen.service.ts';
 import type { Principal } from '../identity/session.service.ts';
 import type { Shield } from '../shield/shield.ts';
+import type { ConsentService } from '../identity/consent.service.ts';
 import '../model/formats.ts';
 
 /** Record types that are not anybody's: open slots, road conditions. Listing them needs no identifier. */
@@ -67,12 +68,14 @@ export class RecordsService {
       citizens: CitizenRepository;
       shield: Shield;
       audit: AuditTrail;
+      consents: ConsentService;
     },
   ) {}
 
   /** The service's records; fails with the department's error only when no department answered. */
   async listRecords(principal: Principal, cityId: string, serviceId: string, filter: RecordFilter = {}): Promise<RecordList> {
     const entry = this.#queryableService(cityId, serviceId);
+    if (!PUBLIC_RECORD_TYPES.has(entry.config.recordType!)) await this.deps.consents.require(principal, entry.config.category);
     const calls = await this.#plan(principal, cityId, entry, filter, true);
     const list = await this.#gather(cityId, entry, calls, this.#params(filter));
     const failed = list.sources.filter((s) => s.status === 'unavailable');
@@ -107,6 +110,7 @@ export class RecordsService {
     const fn = entry.service.functions.find((f) => f.kind === 'action');
     if (!fn) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} has no actions`);
     if (!fn.available) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} actions are not available in ${cityId}: ${fn.unavailableReason}`);
+    await this.deps.consents.require(principal, entry.config.category);
     const identifier = (await citizens.listIdentifiers(principal.citizenId)).find((i) => i.id === input.identifierId);
     if (!identifier) throw hutongError('HUTONG_ERR_IDENTIFIER_NOT_LINKED', 'That identifier is not linked to your account');
     const departmentId = entry.service.departmentIds.find((d) => identifier.issuer === null || identifier.issuer === `${cityId}/${d}`);

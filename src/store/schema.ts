@@ -113,3 +113,50 @@ export interface Database {
   batch_import_runs: BatchImportRunsTable;
   batch_records: BatchRecordsTable;
 }
+
+export interface ConsentsTable {
+  id: Generated<string>;
+  citizen_id: string;
+  channel: string;
+  scope: string;
+  text_version: string;
+  granted_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface RefreshTokensTable {
+  id: Generated<string>;
+  session_id: string;
+  token_hash: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface Database {
+  consents: ConsentsTable;
+  refresh_tokens: RefreshTokensTable;
+}
+
+// Partner apps (migration 0004): apps that join with an Ed25519 key, and the signature nonces they used.
+
+export interface PartnerAppsTable {
+  id: string;
+  name: string;
+  /** Raw Ed25519 public key, base64url (a JWK's `x`). */
+  public_key: string;
+  status: ColumnType<'active' | 'revoked', 'active' | 'revoked' | undefined, 'active' | 'revoked'>;
+  created_at: CreatedAt;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface PartnerNoncesTable {
+  partner_id: string;
+  nonce: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+export interface Database {
+  partner_apps: PartnerAppsTable;
+  partner_nonces: PartnerNoncesTable;
+}

@@ -4,6 +4,7 @@ import net from 'node:net';
 import { testEngines } from '../helpers/stores.ts';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
+import { IDENTIFIER_CONSENT_TEXT_VERSION } from '../../src/identity/citizen.service.ts';
 
 /** A plate with at least `min` violations in the city's emulated traffic police records. */
 function plateWithViolations(cityId: string, prefix: string, min: number, skip = 0): string {
@@ -69,6 +70,11 @@ for (const engine of testEngines()) {
     });
 
     it('a citizen cannot list or link another citizen\'s plate', async () => {
+      const noConsent = await hub.app.inject({ method: 'GET', url: recordsUrl(alicePlate), headers: bearer(bob) });
+      assert.equal(noConsent.statusCode, 403);
+      assert.equal(noConsent.json().error.code, 'HUTONG_ERR_CONSENT_REQUIRED', 'bob has not let the web entrance read traffic data');
+      const consent = await hub.app.inject({ method: 'PUT', url: '/v1/me/consents/traffic', headers: bearer(bob), payload: { textVersion: IDENTIFIER_CONSENT_TEXT_VERSION } });
+      assert.equal(consent.statusCode, 200);
       const list = await hub.app.inject({ method: 'GET', url: recordsUrl(alicePlate), headers: bearer(bob) });
       assert.equal(list.statusCode, 403);
       assert.equal(list.json().error.code, 'HUTONG_ERR_IDENTIFIER_NOT_LINKED');
@@ -156,7 +162,7 @@ for (const engine of testEngines()) {
       assert.equal(big.json().error.code, 'HUTONG_ERR_PAYLOAD_TOO_LARGE');
       const noConsent = await hub.app.inject({ method: 'POST', url: '/v1/me/identifiers', headers: bearer(alice), payload: { kind: 'plate', value: '沪B12345', consentTextVersion: 'old' } });
       assert.equal(noConsent.statusCode, 400);
-      assert.equal(noConsent.json().error.code, 'HUTONG_ERR_CONSENT_REQUIRED');
+      assert.equal(noConsent.json().error.code, 'HUTONG_ERR_CONSENT_TEXT_OUTDATED');
       const kind = await hub.app.inject({ method: 'POST', url: '/v1/me/identifiers', headers: bearer(alice), payload: { kind: 'passport', value: 'E1', consentTextVersion: 'v' } });
       assert.equal(kind.statusCode, 400);
       assert.equal(kind.json().error.code, 'HUTONG_ERR_VALIDATION');

@@ -1,9 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { Citizen, LinkedIdentifier } from '../../model/citizen.ts';
-import { IdentifierKind } from '../../model/common.ts';
-import { WebLoginProof } from '../../channels/web/web.channel.ts';
+import { Citizen, Consent, LinkedIdentifier } from '../../model/citizen.ts';
+import { IdentifierKind, Scope } from '../../model/common.ts';
+import { CONSENT_TEXT_VERSION, SCOPES } from '../../identity/consent.service.ts';
+import type { Channel } from '../../channels/channel.ts';
 import { IDENTIFIER_CONSENT_TEXT_VERSION } from '../../identity/citizen.service.ts';
 import { bearerAuth, principalOf } from '../auth.ts';
+import { hutongError } from '../../errors.ts';
 import { errorResponses } from '../error-handler.ts';
 import type { HubApp, HubServices } from '../types.ts';
 
@@ -18,7 +20,7 @@ const LoginResult = Type.Object({
 
 const bearer = [{ bearerAuth: [] }];
 
-export function identityRoutes(app: HubApp, services: HubServices): void {
+export function identityRoutes(app: HubApp, services: HubServices, channels: readonly Channel[]): void {
   const authenticate = bearerAuth(services.sessions);
 
   app.post(
@@ -41,20 +43,49 @@ export function identityRoutes(app: HubApp, services: HubServices): void {
     },
   );
 
-  app.post(
-    '/v1/channels/:channelId/login',
-    {
-      schema: {
-        operationId: 'channelLogin',
-        tags: ['identity'],
-        summary: 'Log in through an entrance and get a bearer token; the body is the channel\'s login proof',
-        params: Type.Object({ channelId: Type.String({ maxLength: 32 }) }),
-        body: Type.Union([WebLoginProof], { description: 'one login proof per installed channel' }),
-        response: { 200: LoginResult, ...errorResponses },
+  // The login keeps the body's raw bytes: a partner app's RFC 9421 signature covers them.
+  app.register(async (scope: HubApp) => {
+    const rawBodies = new WeakMap<object, Buffer>();
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      rawBodies.set(request, body as Buffer);
+      try {
+        done(null, (body as Buffer).length === 0 ? undefined : JSON.parse((body as Buffer).toString('utf8')));
+      } catch {
+        done(hutongError('HUTONG_ERR_MALFORMED_BODY', 'The body is not valid JSON'), undefined);
+      }
+    });
+    scope.post(
+      '/v1/channels/:channelId/login',
+      {
+        // An entrance that is not installed is a 404, whatever the body says.
+        preValidation: async (request) => {
+          services.login.channel((request.params as { channelId: string }).channelId);
+        },
+        schema: {
+          operationId: 'channelLogin',
+          tags: ['identity'],
+          summary: 'Log in through an entrance and get a bearer token; the body is the channel\'s login proof',
+          description: 'A partner app signs this request per RFC 9421 (Ed25519, with created, expires and nonce) and sends the id of its own signed-in user.',
+          params: Type.Object({ channelId: Type.String({ maxLength: 32 }) }),
+          body: Type.Union(
+            channels.map((c) => c.loginProofSchema),
+            { description: `one login proof per installed channel: ${channels.map((c) => c.id).join(', ')}` },
+          ),
+          response: { 200: LoginResult, ...errorResponses },
+        },
       },
-    },
-    async (request) => services.login.login(request.params.channelId, request.body, { signal: AbortSignal.timeout(10_000) }),
-  );
+      async (request) =>
+        services.login.login(request.params.channelId, request.body, {
+          signal: AbortSignal.timeout(10_000),
+          request: {
+            method: request.method,
+            url: `${services.publicOrigin ?? `${request.protocol}://${request.host}`}${request.url}`,
+            headers: request.headers,
+            rawBody: rawBodies.get(request),
+          },
+        }),
+    );
+  });
 
   app.post(
     '/v1/sessions/current/logout',
@@ -122,6 +153,79 @@ export function identityRoutes(app: HubApp, services: HubServices): void {
     async (request, reply) => {
       const { identifier, created } = await services.citizens.linkIdentifier(principalOf(request), request.body);
       return reply.status(created ? 201 : 200).send(identifier);
+    },
+  );
+
+  const ScopeParam = Type.Object({ scope: Scope });
+  const ConsentState = Type.Object({
+    channel: Type.String({ description: 'the calling entrance' }),
+    currentTextVersion: Type.String(),
+    scopes: Type.Array(Type.Object({ scope: Scope, granted: Type.Boolean() })),
+    history: Type.Array(Consent, { description: 'every consent of the citizen, in every entrance, standing and withdrawn' }),
+  });
+  const consentState = async (principal: ReturnType<typeof principalOf>) => {
+    const [standing, history] = await Promise.all([services.consents.standing(principal), services.consents.history(principal.citizenId)]);
+    return {
+      channel: principal.channel,
+      currentTextVersion: CONSENT_TEXT_VERSION,
+      scopes: SCOPES.map((scope) => ({ scope, granted: standing.has(scope) })),
+      history,
+    };
+  };
+
+  app.get(
+    '/v1/me/consents',
+    {
+      preHandler: authenticate,
+      schema: {
+        operationId: 'listConsents',
+        tags: ['identity'],
+        summary: 'Which data scopes the calling entrance may read, and the history of consents',
+        security: bearer,
+        response: { 200: ConsentState, ...errorResponses },
+      },
+    },
+    async (request) => consentState(principalOf(request)),
+  );
+
+  app.put(
+    '/v1/me/consents/:scope',
+    {
+      preHandler: authenticate,
+      schema: {
+        operationId: 'grantConsent',
+        tags: ['identity'],
+        summary: 'Let the calling entrance read one data scope, agreeing to the consent text of the given version',
+        security: bearer,
+        params: ScopeParam,
+        body: Type.Object({ textVersion: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
+        response: { 200: ConsentState, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      await services.consents.grant(principal, [request.params.scope], request.body.textVersion);
+      return consentState(principal);
+    },
+  );
+
+  app.delete(
+    '/v1/me/consents/:scope',
+    {
+      preHandler: authenticate,
+      schema: {
+        operationId: 'revokeConsent',
+        tags: ['identity'],
+        summary: 'Withdraw the calling entrance\'s consent for one data scope; it takes effect on the next request',
+        security: bearer,
+        params: ScopeParam,
+        response: { 200: ConsentState, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      await services.consents.revoke(principal, request.params.scope);
+      return consentState(principal);
     },
   );
 

@@ -108,7 +108,7 @@ export function recordsRoutes(app: HubApp, services: HubServices): void {
                 error: Type.Optional(ErrorSummary),
               }),
             ),
-            suggestions: Type.Array(Type.Object({ serviceId: Type.String(), identifierKind: Type.String() })),
+            suggestions: Type.Array(Type.Object({ serviceId: Type.String(), identifierKind: Type.String(), consentScope: Type.Optional(Type.String({ description: 'consent this entrance needs first' })) })),
           }),
           ...errorResponses,
         },

@@ -2,12 +2,16 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_identity.ts';
 import * as m0002 from './0002_identifier_issuer.ts';
 import * as m0003 from './0003_batch_records.ts';
+import * as m0004 from './0004_partner_apps.ts';
+import * as m0005 from './0005_consents_refresh.ts';
 
 /** Migrations in the order they apply; a new one is added here with the next number. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_identifier_issuer': m0002,
   '0003_batch_records': m0003,
+  '0004_partner_apps': m0004,
+  '0005_consents_refresh': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,68 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { hutongError } from '../../errors.ts';
+import { errorResponses } from '../error-handler.ts';
+import type { HubApp, HubServices } from '../types.ts';
+
+const PartnerAppView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  status: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+/** Operators' routes: closed unless HUTONG_ADMIN_TOKEN is set, and then only to that bearer token. */
+export function adminRoutes(app: HubApp, services: HubServices, adminToken: string | undefined): void {
+  const expected = adminToken ? Buffer.from(`Bearer ${adminToken}`) : undefined;
+  const operatorOnly = async (request: FastifyRequest) => {
+    const given = Buffer.from(request.headers.authorization ?? '');
+    if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw hutongError('HUTONG_ERR_ADMIN_REQUIRED', 'This route is for the hub\'s operators (Authorization: Bearer <HUTONG_ADMIN_TOKEN>)');
+    }
+  };
+  const security = [{ adminToken: [] }];
+  const view = (a: { id: string; name: string; status: string; createdAt: Date }) => ({ id: a.id, name: a.name, status: a.status, createdAt: a.createdAt.toISOString() });
+
+  app.post(
+    '/v1/admin/partners',
+    {
+      preHandler: operatorOnly,
+      schema: {
+        operationId: 'registerPartner',
+        tags: ['admin'],
+        summary: 'Register a partner app with its Ed25519 public key (raw base64url, JWK or PEM)',
+        security,
+        body: Type.Object(
+          { id: Type.String({ maxLength: 63 }), name: Type.String({ maxLength: 100 }), publicKey: Type.Union([Type.String({ maxLength: 2000 }), Type.Object({}, { additionalProperties: true })]) },
+          { additionalProperties: false },
+        ),
+        response: { 201: PartnerAppView, 200: PartnerAppView, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { app: partner, created } = await services.partners.register(request.body as { id: string; name: string; publicKey: string });
+      if (!created) throw hutongError('HUTONG_ERR_PARTNER_EXISTS', `A partner app "${request.body.id}" is already registered`);
+      return reply.status(201).send(view(partner));
+    },
+  );
+
+  app.delete(
+    '/v1/admin/partners/:partnerId',
+    {
+      preHandler: operatorOnly,
+      schema: {
+        operationId: 'revokePartner',
+        tags: ['admin'],
+        summary: 'Revoke a partner app: its signatures are refused from the next request on',
+        security,
+        params: Type.Object({ partnerId: Type.String({ maxLength: 63 }) }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      if (!(await services.partners.revoke(request.params.partnerId))) throw hutongError('HUTONG_ERR_PARTNER_UNKNOWN', 'No active partner app with that id');
+      return reply.status(204).send(null);
+    },
+  );
+}
