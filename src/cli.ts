@@ -7,7 +7,10 @@ import { BatchRecordRepository } from './store/batch-records.repository.ts';
 import { checkConnector, formatConnectorCheck } from './connectors/contract.ts';
 import type { IdentifierKind } from './model/common.ts';
 import { startHub } from './server.ts';
-import { demoCitizen, demoIdentifierLinks, MAX_DEMO_CITIZENS } from './demo/demo-citizens.ts';
+import { demoCitizen, demoIdentifierLinks, MAX_DEMO_CITIZENS, type DemoCitizen } from './demo/demo-citizens.ts';
+import { WECHAT_DEMO_APPS } from '../emulators/channels/wechat/wechat.apps.ts';
+import { WEIBO_DEMO_APPS } from '../emulators/channels/weibo/weibo.apps.ts';
+import { TAOBAO_DEMO_APPS } from '../emulators/channels/taobao/taobao.apps.ts';
 import { IDENTIFIER_CONSENT_TEXT_VERSION } from './identity/citizen.service.ts';
 import { DEFAULT_EMULATORS_URL } from './config.ts';
 
@@ -197,25 +200,51 @@ function share(value: string): number {
 }
 
 /** Demo citizen N logs in through the channel as a person would, then links their demo plate. */
+/**
+ * Logs demo citizen N in through an entrance as a person would — an SMS code on the web, an auth
+ * code the emulated app hands out elsewhere — and links their demo identifiers. Until real-name
+ * binding joins entrances, each entrance is its own citizen: identifiers already held through
+ * another entrance are reported and left where they are.
+ */
 export async function demoToken(opts: { city: string; channel: string; citizen: number; hub: string; emulators: string }): Promise<string> {
-  if (opts.channel !== 'web') {
-    throw new Error(`the ${opts.channel} channel's login is not installed in this hub yet; use --channel web`);
-  }
   const city = await callHub<{ id: string; regionCode: string; platePrefix: string }>(`${opts.hub}/v1/cities/${encodeURIComponent(opts.city)}`);
   const person = demoCitizen(opts.citizen, city);
-  await callHub(`${opts.hub}/v1/channels/web/login-codes`, { method: 'POST', json: { phone: person.phone } });
-  const inbox = await callHub<{ messages: Array<{ text: string }> }>(`${opts.emulators}/sms/v1/handsets/${person.phone}/messages`);
-  const code = /\d{6}/.exec(inbox.messages[0]?.text ?? '')?.[0];
-  if (!code) throw new Error('no login code arrived at the demo phone');
-  const login = await callHub<{ accessToken: string }>(`${opts.hub}/v1/channels/web/login`, { method: 'POST', json: { phone: person.phone, code } });
+  const proof = await demoLoginProof(opts.channel, person, opts);
+  const login = await callHub<{ accessToken: string }>(`${opts.hub}/v1/channels/${opts.channel}/login`, { method: 'POST', json: proof });
   for (const link of demoIdentifierLinks(person, city.id)) {
-    await callHub(`${opts.hub}/v1/me/identifiers`, {
-      method: 'POST',
-      token: login.accessToken,
-      json: { ...link, consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
-    });
+    try {
+      await callHub(`${opts.hub}/v1/me/identifiers`, { method: 'POST', token: login.accessToken, json: { ...link, consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION } });
+    } catch (error) {
+      if (!String((error as Error).message).includes('HUTONG_ERR_IDENTIFIER_ALREADY_LINKED')) throw error;
+      process.stderr.write(`note: the ${link.kind} is linked to this person through another entrance\n`);
+    }
   }
   return login.accessToken;
+}
+
+/** The login proof an entrance's emulated app gives demo citizen N. */
+async function demoLoginProof(channel: string, person: DemoCitizen, opts: { hub: string; emulators: string }): Promise<Record<string, string>> {
+  const issue = (path: string, body: Record<string, string>) => callHub<{ code?: string; authCode?: string }>(`${opts.emulators}${path}`, { method: 'POST', json: body });
+  const userNumber = person.phone.slice(-8);
+  switch (channel) {
+    case 'web': {
+      await callHub(`${opts.hub}/v1/channels/web/login-codes`, { method: 'POST', json: { phone: person.phone } });
+      const inbox = await callHub<{ messages: Array<{ text: string }> }>(`${opts.emulators}/sms/v1/handsets/${person.phone}/messages`);
+      const code = /\d{6}/.exec(inbox.messages[0]?.text ?? '')?.[0];
+      if (!code) throw new Error('no login code arrived at the demo phone');
+      return { phone: person.phone, code };
+    }
+    case 'alipay':
+      return { authCode: (await issue('/alipay/_demo/auth-codes', { userId: `20880000${userNumber}` })).authCode! };
+    case 'wechat':
+      return { code: (await issue('/wechat/_demo/auth-codes', { appid: WECHAT_DEMO_APPS[0].appId, userId: `demo-${userNumber}` })).code! };
+    case 'weibo':
+      return { code: (await issue('/weibo/_demo/auth-codes', { clientId: WEIBO_DEMO_APPS[0].clientId, userId: `demo-${userNumber}` })).code! };
+    case 'taobao':
+      return { code: (await issue('/taobao/_demo/auth-codes', { clientId: TAOBAO_DEMO_APPS[0].clientId, userId: `demo-${userNumber}` })).code! };
+    default:
+      throw new Error(`no demo login for the ${channel} entrance; use web, alipay, wechat, weibo or taobao (partner apps sign their own requests)`);
+  }
 }
 
 // Run directly (`tsx src/cli.ts …`); bin/hutong.js imports buildCli instead.

@@ -140,10 +140,13 @@ describe('hutong CLI', () => {
       assert.match(bad.stderr, /between 0 and 1/);
     });
 
-    it('refuses a channel whose login is not installed, and an unknown city', () => {
-      const channel = hutong(['demo', 'token', '--city', 'hangzhou', '--channel', 'alipay', '--citizen', '1', '--hub', hubUrl, '--emulators', emulatorsUrl]);
+    it('logs in through Alipay too, and refuses an unknown entrance and an unknown city', () => {
+      const channel = hutong(['demo', 'token', '--city', 'hangzhou', '--channel', 'myspace', '--citizen', '1', '--hub', hubUrl, '--emulators', emulatorsUrl]);
       assert.equal(channel.status, 1);
-      assert.match(channel.stderr, /alipay/);
+      assert.match(channel.stderr, /myspace/);
+      const alipay = hutong(['demo', 'token', '--city', 'hangzhou', '--channel', 'alipay', '--citizen', '8', '--hub', hubUrl, '--emulators', emulatorsUrl]);
+      assert.equal(alipay.status, 0, alipay.stderr);
+      assert.match(alipay.stdout.trim(), /^[\w-]+\.[\w-]+\.[\w-]+$/);
       const city = hutong(['demo', 'token', '--city', 'gotham', '--channel', 'web', '--citizen', '1', '--hub', hubUrl, '--emulators', emulatorsUrl]);
       assert.equal(city.status, 1);
       assert.match(city.stderr, /HUTONG_ERR_CITY_NOT_FOUND/);
