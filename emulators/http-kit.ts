@@ -1,7 +1,7 @@
 import type http from 'node:http';
 
-/** Small helpers the emulators share for their plain-HTTP endpoints. */
-export async function readJsonBody(req: http.IncomingMessage, limitBytes = 64 * 1024): Promise<unknown> {
+/** Reads the whole body, refusing more than `limitBytes`. Small helpers the emulators share follow. */
+export async function readRawBody(req: http.IncomingMessage, limitBytes = 64 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -9,7 +9,11 @@ export async function readJsonBody(req: http.IncomingMessage, limitBytes = 64 * 
     if (size > limitBytes) throw new RangeError('body too large');
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readJsonBody(req: http.IncomingMessage, limitBytes = 64 * 1024): Promise<unknown> {
+  const text = (await readRawBody(req, limitBytes)).toString('utf8');
   return text === '' ? undefined : JSON.parse(text);
 }
 

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
-import { readJsonBody, sendJson, type EmulatorRoute } from '../../http-kit.ts';
+import { readJsonBody, sendJson, type EmulatorRoute, readRawBody } from '../../http-kit.ts';
 import { requestSignContent, signedResponseText, verifyRsa2 } from './gateway-signing.ts';
 
 /**
@@ -97,16 +97,10 @@ function demoApps(): AlipayRegisteredApp[] {
   return [{ appId: DEMO_APP_ID, publicKey: readFileSync(DEMO_KEY_FILES.appPublic, 'utf8'), templateIds: [DEMO_TEMPLATE_ID] }];
 }
 
-async function readFormBody(req: http.IncomingMessage, limitBytes = 64 * 1024): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limitBytes) throw new RangeError('body too large');
-    chunks.push(chunk as Buffer);
-  }
+async function readFormBody(req: http.IncomingMessage): Promise<URLSearchParams> {
+  const body = await readRawBody(req);
   const type = req.headers['content-type'] ?? '';
-  return type.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(Buffer.concat(chunks).toString('utf8')) : new URLSearchParams();
+  return type.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
 }
 
 export function createAlipayOpenPlatform(options: AlipayOpenPlatformOptions = {}): {

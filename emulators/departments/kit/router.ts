@@ -6,6 +6,7 @@ import type http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { sendJson, type EmulatorRoute } from '../../http-kit.ts';
 import { isRestCityId, type RestCityId } from './synthetic.ts';
+import { readRawBody } from '../../http-kit.ts';
 
 /** What a handler is given: the call, the city it is for and the path parameters. */
 export interface RestCall {
@@ -54,17 +55,7 @@ function compile(endpoint: RestEndpoint): CompiledEndpoint {
   return { endpoint, pattern: new RegExp(`^${source}$`), names };
 }
 
-/** Reads the whole body, refusing more than `limitBytes`. */
-export async function readRawBody(req: http.IncomingMessage, limitBytes = 64 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limitBytes) throw new RangeError('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
+export { readRawBody };
 
 /** Constant-time string comparison for keys and secrets. */
 export function sameSecret(given: string | undefined, expected: string): boolean {
