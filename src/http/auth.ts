@@ -8,7 +8,7 @@ declare module 'fastify' {
   }
 }
 
-/** A preHandler that requires a valid bearer token and sets `request.principal`. */
+/** An onRequest hook that requires a valid bearer token and sets `request.principal`, before the body is even read. */
 export function bearerAuth(sessions: SessionService) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization;

@@ -143,3 +143,18 @@ describe('partner apps join with an Ed25519 key and RFC 9421 signed requests', (
     assert.equal(replay.json().error.code, 'HUTONG_ERR_SIGNATURE_REPLAYED');
   });
 });
+
+describe('the web entrance pushes by SMS', () => {
+  let hub: TestHub;
+  before(async () => {
+    hub = await startTestHub(engine);
+  });
+  after(() => hub.close());
+
+  it('sendMessage reaches the phone the person logged in with', async () => {
+    const sent = await hub.services.webChannel.sendMessage!('13912347777', { title: '新的交通违法', body: '您的车辆有一条新的违法记录', link: '/l/abc' }, { signal: AbortSignal.timeout(5000) });
+    assert.match(sent.messageId, /^sms:/);
+    const [message] = hub.emulators.sms.inbox('13912347777');
+    assert.match(message.text, /新的交通违法：您的车辆有一条新的违法记录 \/l\/abc/);
+  });
+});

@@ -73,6 +73,14 @@ export function createWebChannel(deps: {
       return { expiresInSeconds: rules.ttlSeconds, resendAfterSeconds: rules.resendAfterSeconds, sentTo: maskPhone(phone) };
     },
 
+    /** The web entrance's push: an SMS to the phone the person logged in with. */
+    async sendMessage(channelUserId, message, { signal }) {
+      const phone = parsePhone(channelUserId);
+      const text = `${message.title}：${message.body}${message.link ? ` ${message.link}` : ''}`;
+      await deps.sms.send(phone, 'REMINDER', { text }, { signal });
+      return { messageId: `sms:${phone.slice(-4)}:${Date.now()}` };
+    },
+
     async authenticate(proof) {
       const phone = parsePhone(proof.phone);
       const invalid = () => hutongError('HUTONG_ERR_LOGIN_CODE_INVALID', 'The login code is wrong, used or expired');

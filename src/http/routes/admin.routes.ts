@@ -27,7 +27,7 @@ export function adminRoutes(app: HubApp, services: HubServices, adminToken: stri
   app.post(
     '/v1/admin/partners',
     {
-      preHandler: operatorOnly,
+      onRequest: operatorOnly,
       schema: {
         operationId: 'registerPartner',
         tags: ['admin'],
@@ -50,7 +50,7 @@ export function adminRoutes(app: HubApp, services: HubServices, adminToken: stri
   app.delete(
     '/v1/admin/partners/:partnerId',
     {
-      preHandler: operatorOnly,
+      onRequest: operatorOnly,
       schema: {
         operationId: 'revokePartner',
         tags: ['admin'],

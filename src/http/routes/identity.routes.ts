@@ -90,7 +90,7 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
   app.post(
     '/v1/sessions/current/logout',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: { operationId: 'logout', tags: ['identity'], summary: 'End this session', security: bearer, response: { 204: Type.Null(), ...errorResponses } },
     },
     async (request, reply) => {
@@ -102,7 +102,7 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
   app.get(
     '/v1/me',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: { operationId: 'getMe', tags: ['identity'], summary: 'The calling citizen', security: bearer, response: { 200: Citizen, ...errorResponses } },
     },
     async (request) => services.citizens.getProfile(principalOf(request)),
@@ -111,7 +111,7 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
   app.get(
     '/v1/me/identifiers',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         operationId: 'listIdentifiers',
         tags: ['identity'],
@@ -126,7 +126,7 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
   app.post(
     '/v1/me/identifiers',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         operationId: 'linkIdentifier',
         tags: ['identity'],
@@ -176,7 +176,7 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
   app.get(
     '/v1/me/consents',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         operationId: 'listConsents',
         tags: ['identity'],
@@ -191,7 +191,7 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
   app.put(
     '/v1/me/consents/:scope',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         operationId: 'grantConsent',
         tags: ['identity'],
@@ -212,7 +212,7 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
   app.delete(
     '/v1/me/consents/:scope',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         operationId: 'revokeConsent',
         tags: ['identity'],
@@ -232,7 +232,7 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
   app.delete(
     '/v1/me/identifiers/:identifierId',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         operationId: 'unlinkIdentifier',
         tags: ['identity'],

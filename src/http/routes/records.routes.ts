@@ -30,7 +30,7 @@ export function recordsRoutes(app: HubApp, services: HubServices): void {
   app.get(
     '/v1/cities/:cityId/services/:serviceId/records',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         operationId: 'listRecords',
         tags: ['records'],
@@ -58,7 +58,7 @@ export function recordsRoutes(app: HubApp, services: HubServices): void {
   app.post(
     '/v1/cities/:cityId/services/:serviceId/actions/:action',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         operationId: 'performServiceAction',
         tags: ['records'],
@@ -82,7 +82,7 @@ export function recordsRoutes(app: HubApp, services: HubServices): void {
   app.get(
     '/v1/cities/:cityId/dashboard',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         operationId: 'getDashboard',
         tags: ['records'],
