@@ -7,6 +7,7 @@ import type { SessionService } from './session.service.ts';
 
 export interface LoginResult {
   readonly accessToken: string;
+  readonly refreshToken: string;
   readonly tokenType: 'Bearer';
   readonly expiresIn: number;
   readonly citizenId: string;
@@ -39,6 +40,6 @@ export class LoginService {
     const { citizenId, created } = await this.citizens.findOrCreateByChannelUser(channel.id, channelUserId);
     const token = await this.sessions.issue(citizenId, channel.id);
     await this.audit.record({ actor: `citizen:${citizenId}`, action: 'session.login', subject: `session:${token.sessionId}`, detail: { channel: channel.id, newCitizen: created } });
-    return { accessToken: token.accessToken, tokenType: 'Bearer', expiresIn: token.expiresIn, citizenId, channel: channel.id, newCitizen: created };
+    return { accessToken: token.accessToken, refreshToken: token.refreshToken, tokenType: 'Bearer', expiresIn: token.expiresIn, citizenId, channel: channel.id, newCitizen: created };
   }
 }

@@ -76,10 +76,10 @@ export class SessionRepository {
     return row.id;
   }
 
-  async findActiveSession(id: string): Promise<{ citizenId: string; channel: string } | undefined> {
+  async findActiveSession(id: string): Promise<{ citizenId: string; channel: string; expiresAt: Date } | undefined> {
     return this.db
       .selectFrom('sessions')
-      .select(['citizen_id as citizenId', 'channel'])
+      .select(['citizen_id as citizenId', 'channel', 'expires_at as expiresAt'])
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', new Date())
@@ -88,6 +88,28 @@ export class SessionRepository {
 
   async revokeSession(id: string): Promise<void> {
     await this.db.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+
+  async createRefreshToken(input: { sessionId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
+    await this.db.insertInto('refresh_tokens').values({ session_id: input.sessionId, token_hash: input.tokenHash, expires_at: input.expiresAt }).execute();
+  }
+
+  /**
+   * Uses a refresh token once. `reused` means it was used before: whoever holds it now may have
+   * stolen it, so the caller ends the whole session.
+   */
+  async useRefreshToken(tokenHash: string): Promise<{ outcome: 'used' | 'reused' | 'expired' | 'unknown'; sessionId?: string }> {
+    const row = await this.db
+      .selectFrom('refresh_tokens')
+      .select(['id', 'session_id as sessionId', 'expires_at as expiresAt', 'used_at as usedAt'])
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    if (!row) return { outcome: 'unknown' };
+    if (row.usedAt) return { outcome: 'reused', sessionId: row.sessionId };
+    if (row.expiresAt.getTime() <= Date.now()) return { outcome: 'expired', sessionId: row.sessionId };
+    // Only one of two racing refreshes with the same token wins; the other is a reuse.
+    const result = await this.db.updateTable('refresh_tokens').set({ used_at: new Date() }).where('id', '=', row.id).where('used_at', 'is', null).executeTakeFirst();
+    return { outcome: result.numUpdatedRows > 0n ? 'used' : 'reused', sessionId: row.sessionId };
   }
 
   /** A named secret, generated once and shared by every hub process on the same store. */

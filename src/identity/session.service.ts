@@ -1,4 +1,4 @@
-import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { hutongError } from '../errors.ts';
 import type { ChannelId } from '../model/common.ts';
@@ -12,6 +12,19 @@ export interface Principal {
 }
 
 const ISSUER = 'hutong';
+
+export interface TokenPair {
+  readonly accessToken: string;
+  /** Seconds the access token is valid. */
+  readonly expiresIn: number;
+  /** Good for one `refresh`; a second use ends the session. */
+  readonly refreshToken: string;
+}
+
+/** Refresh tokens are kept only as hashes: the store never holds a usable one. */
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
 const AUDIENCE = 'hutong-citizen';
 
 /**
@@ -23,11 +36,16 @@ export class SessionService {
 
   constructor(
     private readonly sessions: SessionRepository,
-    private readonly options: { secret?: string; accessTokenTtlSeconds?: number } = {},
+    private readonly options: { secret?: string; accessTokenTtlSeconds?: number; sessionTtlSeconds?: number } = {},
   ) {}
 
   get accessTokenTtlSeconds(): number {
-    return this.options.accessTokenTtlSeconds ?? 3600;
+    return this.options.accessTokenTtlSeconds ?? 900;
+  }
+
+  /** How long a session lasts without a new login, refreshed or not. */
+  get sessionTtlSeconds(): number {
+    return this.options.sessionTtlSeconds ?? 30 * 86_400;
   }
 
   /**
@@ -46,9 +64,32 @@ export class SessionService {
     return this.#key;
   }
 
-  async issue(citizenId: string, channel: ChannelId): Promise<{ accessToken: string; expiresIn: number; sessionId: string }> {
+  /** Starts a session: a short-lived access token and a refresh token that is good for one use. */
+  async issue(citizenId: string, channel: ChannelId): Promise<TokenPair & { sessionId: string }> {
+    const sessionExpiresAt = new Date(Date.now() + this.sessionTtlSeconds * 1000);
+    const sessionId = await this.sessions.createSession({ citizenId, channel, expiresAt: sessionExpiresAt });
+    return { ...(await this.#tokens(sessionId, citizenId, channel, sessionExpiresAt)), sessionId };
+  }
+
+  /**
+   * Trades a refresh token for a new pair. A token used twice ends the session: one of the two
+   * holders is not the person.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const used = await this.sessions.useRefreshToken(hashToken(refreshToken));
+    if (used.outcome === 'reused' && used.sessionId) await this.sessions.revokeSession(used.sessionId);
+    if (used.outcome !== 'used' || !used.sessionId) {
+      throw hutongError('HUTONG_ERR_UNAUTHENTICATED', used.outcome === 'reused' ? 'The refresh token was already used; the session has ended' : 'The refresh token is not valid');
+    }
+    const session = await this.sessions.findActiveSession(used.sessionId);
+    if (!session) throw hutongError('HUTONG_ERR_UNAUTHENTICATED', 'The session has ended; log in again');
+    return this.#tokens(used.sessionId, session.citizenId, session.channel as ChannelId, session.expiresAt);
+  }
+
+  async #tokens(sessionId: string, citizenId: string, channel: ChannelId, sessionExpiresAt: Date): Promise<TokenPair> {
     const expiresIn = this.accessTokenTtlSeconds;
-    const sessionId = await this.sessions.createSession({ citizenId, channel, expiresAt: new Date(Date.now() + expiresIn * 1000) });
+    const refreshToken = randomBytes(32).toString('base64url');
+    await this.sessions.createRefreshToken({ sessionId, tokenHash: hashToken(refreshToken), expiresAt: sessionExpiresAt });
     const accessToken = await new SignJWT({ ch: channel })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(citizenId)
@@ -58,7 +99,7 @@ export class SessionService {
       .setIssuedAt()
       .setExpirationTime(`${expiresIn}s`)
       .sign(await this.signingKey());
-    return { accessToken, expiresIn, sessionId };
+    return { accessToken, expiresIn, refreshToken };
   }
 
   /** The principal behind a bearer token; 401 for a missing, forged, expired or revoked one. */

@@ -11,6 +11,7 @@ import type { HubApp, HubServices } from '../types.ts';
 
 const LoginResult = Type.Object({
   accessToken: Type.String(),
+  refreshToken: Type.String({ description: 'good for one POST /v1/sessions/refresh; a second use ends the session' }),
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ description: 'seconds' }),
   citizenId: Type.String(),
@@ -86,6 +87,23 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
         }),
     );
   });
+
+  app.post(
+    '/v1/sessions/refresh',
+    {
+      schema: {
+        operationId: 'refreshSession',
+        tags: ['identity'],
+        summary: 'Trade a refresh token for a new access token and refresh token (rotation; a reused token ends the session)',
+        body: Type.Object({ refreshToken: Type.String({ minLength: 20, maxLength: 200 }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ accessToken: Type.String(), refreshToken: Type.String(), tokenType: Type.Literal('Bearer'), expiresIn: Type.Integer() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => ({ ...(await services.sessions.refresh(request.body.refreshToken)), tokenType: 'Bearer' as const }),
+  );
 
   app.post(
     '/v1/sessions/current/logout',
