@@ -7,22 +7,10 @@
  * moving the reference date by a day shifts the window without changing the sessions in it.
  */
 import { fnv1a32, mulberry32 } from '../kit/synthetic.ts';
+import { SEED_CITY_REGIONS, type SeedCityId } from '../../../src/model/regions.ts';
 
 /** The cities whose central hospital the emulator stands in for, by Hutong city id. */
-export const HOSPITAL_CITY_IDS = [
-  'shanghai',
-  'guangzhou',
-  'shenzhen',
-  'hangzhou',
-  'ningbo',
-  'nanchang',
-  'qingdao',
-  'taiyuan',
-  'foshan',
-  'wuhan',
-  'beijing',
-  'chengdu',
-] as const;
+export const HOSPITAL_CITY_IDS: readonly SeedCityId[] = Object.keys(SEED_CITY_REGIONS) as SeedCityId[];
 export type HospitalCityId = (typeof HOSPITAL_CITY_IDS)[number];
 
 const HOSPITAL_NAMES: Record<HospitalCityId, string> = {

@@ -7,22 +7,10 @@
  * tests and demos can rely on them.
  */
 import { fnv1a32, mulberry32 } from '../kit/synthetic.ts';
+import { SEED_CITY_REGIONS, type SeedCityId } from '../../../src/model/regions.ts';
 
 /** The cities whose traffic police the emulator stands in for, by Hutong city id. */
-export const EMULATED_CITY_IDS = [
-  'shanghai',
-  'guangzhou',
-  'shenzhen',
-  'hangzhou',
-  'ningbo',
-  'nanchang',
-  'qingdao',
-  'taiyuan',
-  'foshan',
-  'wuhan',
-  'beijing',
-  'chengdu',
-] as const;
+export const EMULATED_CITY_IDS: readonly SeedCityId[] = Object.keys(SEED_CITY_REGIONS) as SeedCityId[];
 
 /** A city id the emulator has data for. */
 export type EmulatedCityId = (typeof EMULATED_CITY_IDS)[number];
