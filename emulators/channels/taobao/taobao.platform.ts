@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type http from 'node:http';
 import { readJsonBody, sendJson, type EmulatorRoute } from '../../http-kit.ts';
 import { TAOBAO_DEMO_APPS, type TaobaoAppRegistration } from './taobao.apps.ts';
+import { readDemoCodeRequest } from '../demo-codes.ts';
 
 /**
  * The Taobao open platform emulator under `/taobao`, speaking two of Taobao's protocols:
@@ -217,17 +218,10 @@ export function createTaobaoPlatform(options: TaobaoPlatformOptions = {}): Taoba
   };
 
   const demoAuthCode = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    let body: { clientId?: unknown; redirectUri?: unknown; userId?: unknown };
-    try {
-      body = ((await readJsonBody(req)) ?? {}) as typeof body;
-    } catch {
-      return sendJson(res, 400, { code: 'MalformedBody', message: 'body must be JSON' });
-    }
+    const body = await readDemoCodeRequest<{ clientId?: unknown; redirectUri?: unknown }>(req, res);
+    if (!body) return;
     const app = typeof body.clientId === 'string' ? apps.get(body.clientId) : undefined;
     if (!app) return sendJson(res, 404, { code: 'UnknownApp', message: 'no app with that clientId is registered' });
-    if (typeof body.userId !== 'string' || body.userId === '' || body.userId.length > 64) {
-      return sendJson(res, 400, { code: 'InvalidUser', message: 'userId must be a non-empty string of at most 64 characters' });
-    }
     const redirectUri = body.redirectUri ?? app.redirectUri;
     // The authorize page refuses a redirect_uri off the app's callback host before anyone logs in.
     if (typeof redirectUri !== 'string' || !onCallbackHost(app, redirectUri)) {

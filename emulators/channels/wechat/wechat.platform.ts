@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { readJsonBody, sendJson, type EmulatorRoute } from '../../http-kit.ts';
 import { WECHAT_DEMO_APPS, type WechatAppRegistration } from './wechat.apps.ts';
+import { readDemoCodeRequest } from '../demo-codes.ts';
 
 /**
  * The WeChat platform emulator, speaking WeChat's wire protocol under `/wechat` (instead of
@@ -199,17 +200,10 @@ export function createWechatPlatform(options: WechatPlatformOptions = {}): Wecha
   };
 
   const demoAuthCode = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    let body: { appid?: unknown; userId?: unknown; scope?: unknown };
-    try {
-      body = ((await readJsonBody(req)) ?? {}) as typeof body;
-    } catch {
-      return sendJson(res, 400, { code: 'MalformedBody', message: 'body must be JSON' });
-    }
+    const body = await readDemoCodeRequest<{ appid?: unknown; scope?: unknown }>(req, res);
+    if (!body) return;
     const app = typeof body.appid === 'string' ? apps.get(body.appid) : undefined;
     if (!app) return sendJson(res, 404, { code: 'UnknownApp', message: 'no app with that appid is registered' });
-    if (typeof body.userId !== 'string' || body.userId === '' || body.userId.length > 64) {
-      return sendJson(res, 400, { code: 'InvalidUser', message: 'userId must be a non-empty string of at most 64 characters' });
-    }
     const scope = body.scope ?? 'snsapi_base';
     if (scope !== 'snsapi_base' && scope !== 'snsapi_userinfo') return sendJson(res, 400, { code: 'InvalidScope', message: 'scope must be snsapi_base or snsapi_userinfo' });
     pruneCodes();
