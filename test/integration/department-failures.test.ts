@@ -71,7 +71,9 @@ describe('department failures reach citizens as distinct codes, and the breaker 
     const routes = Array.from({ length: limits.maxConcurrent * 3 }, (_, i) => `from=120.${100 + i},36.0&to=120.5,36.2`);
     const answers = await Promise.all(routes.map((q) => get(`/v1/cities/qingdao/services/traffic.road-conditions/records?${q}`)));
     const codes = answers.map((a) => (a.statusCode === 200 ? 'ok' : a.json().error.code));
-    assert.ok(codes.every((c) => c === 'ok' || c === 'HUTONG_ERR_DEPARTMENT_BUSY'), codes.join(','));
+    // Under load some calls may also pass their 400 ms deadline; what must never happen is more calls in flight at the department.
+    assert.ok(codes.every((c) => ['ok', 'HUTONG_ERR_DEPARTMENT_BUSY', 'HUTONG_ERR_DEPARTMENT_TIMEOUT'].includes(c)), codes.join(','));
+    assert.ok(codes.includes('ok'));
     assert.ok(hub.emulators.faults.load('transport-bureau').maxInFlight <= limits.maxConcurrent);
   });
 });
