@@ -18,6 +18,9 @@ import { CitizenService } from './identity/citizen.service.ts';
 import { ConsentService } from './identity/consent.service.ts';
 import { ConsentRepository } from './identity/consent.repository.ts';
 import { LoginService } from './identity/login.service.ts';
+import { RealNameService } from './identity/real-name.service.ts';
+import { createNciicRegister } from './identity/real-name/nciic.register.ts';
+import { HolderVerifier } from './identity/holder-verification.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditTrail } from './audit/audit.trail.ts';
 import { RecordsService } from './records/records.service.ts';
@@ -36,6 +39,11 @@ import { schemaRoutes } from './http/routes/schemas.routes.ts';
 import { identityRoutes } from './http/routes/identity.routes.ts';
 import { recordsRoutes } from './http/routes/records.routes.ts';
 import { adminRoutes } from './http/routes/admin.routes.ts';
+import { webAppRoutes } from './http/routes/web-app.routes.ts';
+import { entranceRoutes } from './http/routes/entrance.routes.ts';
+import cookie from '@fastify/cookie';
+import { LinkRepository } from './links/link.repository.ts';
+import { LinkService } from './links/link.service.ts';
 import type { HubApp, HubServices } from './http/types.ts';
 import { MODEL_VERSION } from './model/index.ts';
 
@@ -115,11 +123,21 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     sessions,
     webChannel,
     login: new LoginService(channels, citizenRepository, sessions, audit),
-    citizens: new CitizenService(citizenRepository, audit, catalog, consents),
+    citizens: new CitizenService(citizenRepository, audit, catalog, consents, new HolderVerifier({ catalog, shield })),
+    realName: new RealNameService({
+      citizens: citizenRepository,
+      register: createNciicRegister(config.realNameRegister),
+      shield,
+      sessions,
+      consents,
+      audit,
+      subjectKey: () => sessions.signingKey(),
+    }),
     consents,
     records,
     dashboard: new DashboardService(catalog, records, config.dashboardDeadlineMs, consents),
     shield,
+    links: new LinkService(new LinkRepository(store.db), catalog, audit),
   };
 
   app.decorateRequest('principal', null);
@@ -147,6 +165,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(cookie);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/', { schema: { hide: true } }, async () => ({
@@ -162,6 +181,8 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   identityRoutes(app, services, [...channels.values()]);
   recordsRoutes(app, services);
   adminRoutes(app, services, config.adminToken);
+  webAppRoutes(app);
+  entranceRoutes(app, services);
 
   app.addHook('onClose', async () => {
     await batchSync.stop();

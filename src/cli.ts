@@ -7,7 +7,7 @@ import { BatchRecordRepository } from './store/batch-records.repository.ts';
 import { checkConnector, formatConnectorCheck } from './connectors/contract.ts';
 import type { IdentifierKind } from './model/common.ts';
 import { startHub } from './server.ts';
-import { demoCitizen, demoIdentifierLinks, MAX_DEMO_CITIZENS, type DemoCitizen } from './demo/demo-citizens.ts';
+import { demoCitizen, demoIdentifierLinks, demoRealName, MAX_DEMO_CITIZENS, type DemoCitizen } from './demo/demo-citizens.ts';
 import { WECHAT_DEMO_APPS } from '../emulators/channels/wechat/wechat.apps.ts';
 import { WEIBO_DEMO_APPS } from '../emulators/channels/weibo/weibo.apps.ts';
 import { TAOBAO_DEMO_APPS } from '../emulators/channels/taobao/taobao.apps.ts';
@@ -141,7 +141,7 @@ export function buildCli(): Command {
   const demo = program.command('demo').description('demo helpers, against a hub started with --with-emulators');
   demo
     .command('token')
-    .description('log demo citizen N in through a channel\'s real login flow and print the bearer token; links the citizen\'s demo identifiers in the city (plate, national id, utility accounts, library card)')
+    .description('log demo citizen N in through a channel\'s real login flow, prove their real name and link their demo identifiers in the city (plate, utility accounts, library card); print the bearer token')
     .requiredOption('--city <id>', 'city id, e.g. shanghai')
     .requiredOption('--channel <id>', 'entrance channel, e.g. web')
     .requiredOption('--citizen <n>', `demo citizen number, 1…${MAX_DEMO_CITIZENS}`, positiveInteger)
@@ -199,27 +199,36 @@ function share(value: string): number {
   return n;
 }
 
-/** Demo citizen N logs in through the channel as a person would, then links their demo plate. */
 /**
  * Logs demo citizen N in through an entrance as a person would — an SMS code on the web, an auth
- * code the emulated app hands out elsewhere — and links their demo identifiers. Until real-name
- * binding joins entrances, each entrance is its own citizen: identifiers already held through
- * another entrance are reported and left where they are.
+ * code the emulated app hands out elsewhere — proves their real name with the public-security
+ * register (so every entrance of one person is one citizen) and links their demo identifiers,
+ * each confirmed by the department that issued it. Prints the token of the resulting session.
  */
 export async function demoToken(opts: { city: string; channel: string; citizen: number; hub: string; emulators: string }): Promise<string> {
   const city = await callHub<{ id: string; regionCode: string; platePrefix: string }>(`${opts.hub}/v1/cities/${encodeURIComponent(opts.city)}`);
   const person = demoCitizen(opts.citizen, city);
   const proof = await demoLoginProof(opts.channel, person, opts);
   const login = await callHub<{ accessToken: string }>(`${opts.hub}/v1/channels/${opts.channel}/login`, { method: 'POST', json: proof });
+  const bound = await callHub<{ session?: { accessToken: string } }>(`${opts.hub}/v1/me/real-name`, {
+    method: 'POST',
+    token: login.accessToken,
+    json: { ...demoRealName(person), consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
+  });
+  const token = bound.session?.accessToken ?? login.accessToken;
   for (const link of demoIdentifierLinks(person, city.id)) {
-    try {
-      await callHub(`${opts.hub}/v1/me/identifiers`, { method: 'POST', token: login.accessToken, json: { ...link, consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION } });
-    } catch (error) {
-      if (!String((error as Error).message).includes('HUTONG_ERR_IDENTIFIER_ALREADY_LINKED')) throw error;
-      process.stderr.write(`note: the ${link.kind} is linked to this person through another entrance\n`);
+    // A hub just started may not have imported the water company's nightly file yet: wait for it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await callHub(`${opts.hub}/v1/me/identifiers`, { method: 'POST', token, json: { ...link, consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION } });
+        break;
+      } catch (error) {
+        if (attempt >= 60 || !String((error as Error).message).includes('HUTONG_ERR_DEPARTMENT_NOT_SYNCED')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
     }
   }
-  return login.accessToken;
+  return token;
 }
 
 /** The login proof an entrance's emulated app gives demo citizen N. */

@@ -34,6 +34,8 @@ export interface HubConfig {
   readonly dashboardDeadlineMs: number;
   /** Emulators are part of this deployment: demo-only conveniences are switched on. */
   readonly demoMode: boolean;
+  /** The public-security identity check real names are proved against, and the hub's licence with it (a secret). */
+  readonly realNameRegister: { readonly url: string; readonly license: string };
 }
 
 export const DEFAULT_EMULATORS_URL = 'http://127.0.0.1:4100';
@@ -75,6 +77,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     batchSyncIntervalMs: integer('HUTONG_BATCH_SYNC_INTERVAL_MS', env.HUTONG_BATCH_SYNC_INTERVAL_MS, 60_000, 0, 86_400_000),
     dashboardDeadlineMs: integer('HUTONG_DASHBOARD_DEADLINE_MS', env.HUTONG_DASHBOARD_DEADLINE_MS, 800, 50, 60_000),
     demoMode: env.HUTONG_DEMO === '1' || env.HUTONG_DEMO === 'true',
+    realNameRegister: {
+      url: env.HUTONG_REAL_NAME_URL || `${emulatorsUrl}/public-security/nciic/v1/check`,
+      // The emulator's demo licence, as department credentials in the city YAML fall back to theirs.
+      license: env.PUBLIC_SECURITY_LICENSE || 'demo-nciic-license-0001',
+    },
     ...overrides,
   };
   if (config.adminToken !== undefined && config.adminToken.length < 24) {

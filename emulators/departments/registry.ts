@@ -9,6 +9,7 @@ import { civilAffairsEmulator } from './civil-affairs/server.ts';
 import { exitEntryEmulator } from './exit-entry/server.ts';
 import { waterEmulator } from './water/server.ts';
 import { hospitalEmulator } from './hospital/server.ts';
+import { publicSecurityEmulator } from './public-security/server.ts';
 
 /** What every department emulator is given when it starts. */
 export interface EmulatorContext {
@@ -41,4 +42,5 @@ export const DEPARTMENT_EMULATORS: readonly DepartmentEmulator[] = [
   libraryEmulator,
   civilAffairsEmulator,
   exitEntryEmulator,
+  publicSecurityEmulator,
 ];

@@ -16,7 +16,9 @@ import { parse as parseYaml } from 'yaml';
 import '../../src/model/formats.ts';
 import { Bill, LibraryLoan, LicenceStatus, PermitApplication, RoadCondition, Slot, SocialInsuranceSummary } from '../../src/model/records.ts';
 import { maskNationalId, nationalIdCheckChar } from '../../src/model/identifiers.ts';
-import { RestOptions, type RestRecordOptions } from '../../src/connectors/rest/rest.options.ts';
+import { RestOptions, type RestHolderCheckOptions, type RestRecordOptions } from '../../src/connectors/rest/rest.options.ts';
+import { SEED_CITY_REGIONS } from '../../src/model/regions.ts';
+import { demoResident, holderOf, maskName, residentName, type DemoResident } from '../population.ts';
 import type { RecordType } from '../../src/model/catalog.ts';
 import { compileMapping, loadMappingFile, type Mapping } from '../../src/connectors/mapping.ts';
 import { startEmulators, type RunningEmulators } from '../index.ts';
@@ -176,6 +178,28 @@ class DepartmentClient {
     if (answer.status !== 200) return { answer };
     const mapping = await loadMappingFile(`${CITIES_DIR}${action.response}`, TIME_ZONE);
     return { answer, result: plain(await this.map(mapping, answer)) };
+  }
+
+  /**
+   * A holder check as the connector makes it: the request expression, the answer, and the outcome
+   * its mapping gives (a 404 is an unknown identifier, as `notFoundIsUnknown` says by default).
+   */
+  async checkHolder(kind: string, identifier: string, holder: { name: string; nationalId: string }): Promise<{ answer: Answer; outcome?: unknown }> {
+    const check = (this.options.holderChecks as Record<string, RestHolderCheckOptions> | undefined)?.[kind];
+    assert.ok(check, `${this.departmentId} checks no holder of a ${kind}`);
+    const request = (await compileMapping(check.request, TIME_ZONE).evaluate({
+      identifier,
+      identifierKind: kind,
+      name: holder.name,
+      nationalId: holder.nationalId,
+      cityId: this.cityId,
+      departmentId: this.departmentId,
+    })) as RequestSpec;
+    const answer = await this.send(request);
+    if (answer.status === 404 && (check.notFoundIsUnknown ?? true)) return { answer, outcome: 'unknown-identifier' };
+    if (answer.status !== 200) return { answer };
+    const mapping = await loadMappingFile(`${CITIES_DIR}${check.response}`, TIME_ZONE);
+    return { answer, outcome: (plain(await this.map(mapping, answer)) as { outcome?: unknown }).outcome };
   }
 
   map(mapping: Mapping, answer: Answer): Promise<unknown> {
@@ -880,3 +904,159 @@ async function fetchFrom(baseUrl: string, departmentId: DepartmentId, url: strin
   const response = await fetch(moved, { headers });
   return response.json();
 }
+
+// ---------------------------------------------------------------------------
+// Holder checks: each department confirms who holds what it issued, from the same population
+// ---------------------------------------------------------------------------
+
+function resident(n: number, cityId: keyof typeof SEED_CITY_REGIONS): DemoResident {
+  return demoResident(n, { id: cityId, ...SEED_CITY_REGIONS[cityId] });
+}
+
+/** The outcomes of the four claims every department must tell apart, and of one with nobody's name. */
+async function claimOutcomes(client: DepartmentClient, kind: string, identifier: string, unknownIdentifier: string, holder: DemoResident, other: DemoResident) {
+  assert.notEqual(holder.name, other.name, 'two residents with different names');
+  const claims = {
+    holder: { name: holder.name, nationalId: holder.nationalId },
+    wrongName: { name: other.name, nationalId: holder.nationalId },
+    wrongId: { name: holder.name, nationalId: other.nationalId },
+    unknown: { name: holder.name, nationalId: holder.nationalId },
+  };
+  const outcomes: Record<string, unknown> = {};
+  for (const [claim, person] of Object.entries(claims)) {
+    const { answer, outcome } = await client.checkHolder(kind, claim === 'unknown' ? unknownIdentifier : identifier, person);
+    assert.ok(answer.status === 200 || answer.status === 404, `${claim}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    outcomes[claim] = outcome;
+  }
+  return outcomes;
+}
+
+const EXPECTED_OUTCOMES = { holder: 'match', wrongName: 'mismatch', wrongId: 'mismatch', unknown: 'unknown-identifier' };
+
+describe('holder checks', () => {
+  for (const cityId of ['shanghai', 'guangzhou'] as const) {
+    it(`vehicle-administration of ${cityId} confirms a plate's registered owner by id and name`, async () => {
+      const client = await DepartmentClient.open('vehicle-administration', cityId);
+      const [holder, other] = [resident(3, cityId), resident(4, cityId)];
+      const elsewhere = cityId === 'shanghai' ? '京AD0003' : '粤BD0003';
+      assert.deepEqual(await claimOutcomes(client, 'plate', holder.plate, elsewhere, holder, other), EXPECTED_OUTCOMES);
+      const { answer } = await client.checkHolder('plate', holder.plate, holder);
+      assert.deepEqual(answer.body, { code: '0000', msg: '核查完成', data: { HPHM: holder.plate, HDJG: '1', HDJGMC: '一致' } });
+      const unknown = await client.checkHolder('plate', elsewhere, holder);
+      assert.deepEqual(unknown.answer.body, { code: '1004', msg: '非本市登记机动车 / the vehicle is not registered in this city', data: null });
+      // A plate no demo resident holds belongs to someone all the same.
+      const strangerPlate = `${SEED_CITY_REGIONS[cityId].platePrefix}12345`;
+      const stranger = holderOf(cityId, 'plate', strangerPlate)!;
+      assert.equal((await client.checkHolder('plate', strangerPlate, stranger)).outcome, 'match');
+    });
+  }
+
+  it('vehicle-administration answers 400 for a malformed plate, id, name or body', async () => {
+    const client = await DepartmentClient.open('vehicle-administration', 'shanghai');
+    const holder = resident(3, 'shanghai');
+    const path = `/vehicles/${encodeURIComponent(holder.plate)}/owner-check`;
+    for (const [where, request] of [
+      ['plate', { method: 'POST', path: `/vehicles/${encodeURIComponent('沪I0000')}/owner-check`, body: { sfzmhm: holder.nationalId, xm: holder.name } }],
+      ['id', { method: 'POST', path, body: { sfzmhm: `${holder.nationalId.slice(0, 17)}${holder.nationalId.endsWith('0') ? '1' : '0'}`, xm: holder.name } }],
+      ['name', { method: 'POST', path, body: { sfzmhm: holder.nationalId, xm: '' } }],
+      ['name', { method: 'POST', path, body: { sfzmhm: holder.nationalId } }],
+      ['body', { method: 'POST', path, body: [holder.nationalId, holder.name] }],
+    ] as Array<[string, RequestSpec]>) {
+      const answer = await client.send(request);
+      assert.equal(answer.status, 400, `${where}: ${JSON.stringify(answer.body)}`);
+      assert.equal((answer.body as { code: string }).code, '1001');
+    }
+  });
+
+  it('electricity-company confirms an account holder by name, and by id when it is given', async () => {
+    const client = await DepartmentClient.open('electricity-company', 'hangzhou');
+    const [holder, other] = [resident(5, 'hangzhou'), resident(6, 'hangzhou')];
+    assert.deepEqual(await claimOutcomes(client, 'utility-account', holder.electricityAccount, '3302100005', holder, other), EXPECTED_OUTCOMES);
+    const byName = await client.send({
+      method: 'POST',
+      path: `/api/v1/consumers/${holder.electricityAccount}/holder-verification`,
+      body: { consName: holder.name },
+    });
+    assert.deepEqual(byName.body, { code: '00000', message: '成功', data: { consNo: holder.electricityAccount, checkResult: '1', checkResultName: '一致' } });
+    const unknown = await client.checkHolder('utility-account', '3302100005', holder);
+    assert.equal((unknown.answer.body as { code: string }).code, 'A0201', 'another city’s account, in the company’s own 404');
+    // The bills print the holder's name as the population has it.
+    assert.equal(generateElectricityBills('hangzhou', holder.electricityAccount, REFERENCE_DATE).consName, maskName(holder.name));
+  });
+
+  it('electricity-company answers 400 for a malformed account, name, id or body', async () => {
+    const client = await DepartmentClient.open('electricity-company', 'hangzhou');
+    const holder = resident(5, 'hangzhou');
+    const path = `/api/v1/consumers/${holder.electricityAccount}/holder-verification`;
+    for (const request of [
+      { method: 'POST', path: '/api/v1/consumers/33011/holder-verification', body: { consName: holder.name } },
+      { method: 'POST', path, body: { consName: 'x1' } },
+      { method: 'POST', path, body: { consName: holder.name, certNo: '12345' } },
+      { method: 'POST', path, body: 'not an object' },
+    ] as RequestSpec[]) {
+      const answer = await client.send(request);
+      assert.equal(answer.status, 400, JSON.stringify(request));
+      assert.equal((answer.body as { code: string }).code, 'A0400');
+    }
+  });
+
+  it('gas-company confirms a user number holder by name, and by id when it is given', async () => {
+    const client = await DepartmentClient.open('gas-company', 'chengdu');
+    const [holder, other] = [resident(7, 'chengdu'), resident(8, 'chengdu')];
+    assert.deepEqual(await claimOutcomes(client, 'utility-account', holder.gasAccount, '5101100007', holder, other), EXPECTED_OUTCOMES);
+    const byName = await client.send({ method: 'POST', path: '/api/user/verify', body: { userNo: holder.gasAccount, userName: other.name } });
+    assert.deepEqual(byName.body, { resultCode: '0000', resultMsg: '核验完成', result: { userNo: holder.gasAccount, verifyFlag: 'N' } });
+    const unknown = await client.checkHolder('utility-account', '5101100007', holder);
+    assert.deepEqual(unknown.answer.body, { resultCode: '1004', resultMsg: '用户号不存在 / no such userNo', result: null });
+    assert.equal(generateGasBills('chengdu', holder.gasAccount, REFERENCE_DATE).userName, maskName(holder.name));
+  });
+
+  it('gas-company answers 400 for a malformed user number, name, id or body', async () => {
+    const client = await DepartmentClient.open('gas-company', 'chengdu');
+    const holder = resident(7, 'chengdu');
+    for (const body of [
+      { userNo: '51012', userName: holder.name },
+      { userName: holder.name },
+      { userNo: holder.gasAccount, userName: 42 },
+      { userNo: holder.gasAccount, userName: holder.name, idNo: 'X' },
+      null,
+    ]) {
+      const answer = await client.send({ method: 'POST', path: '/api/user/verify', body });
+      assert.equal(answer.status, 400, JSON.stringify(body));
+      assert.equal((answer.body as { resultCode: string }).resultCode, '1001');
+    }
+  });
+
+  it('library confirms a reader card holder by id and name', async () => {
+    const client = await DepartmentClient.open('library', 'foshan');
+    const [holder, other] = [resident(9, 'foshan'), resident(10, 'foshan')];
+    assert.deepEqual(await claimOutcomes(client, 'library-card', holder.libraryCard, '110000000009', holder, other), EXPECTED_OUTCOMES);
+    const { answer } = await client.checkHolder('library-card', holder.libraryCard, holder);
+    assert.deepEqual(answer.body, { code: 0, message: '核验完成', data: { rdid: holder.libraryCard, matched: true } });
+    const unknown = await client.checkHolder('library-card', '110000000009', holder);
+    assert.equal((unknown.answer.body as { code: number }).code, 40401);
+    assert.equal(generateLibraryLoans('foshan', holder.libraryCard, REFERENCE_DATE).rdName, maskName(holder.name));
+  });
+
+  it('library answers 400 for a malformed card, id, name or body', async () => {
+    const client = await DepartmentClient.open('library', 'foshan');
+    const holder = resident(9, 'foshan');
+    const path = `/readers/${holder.libraryCard}/verification`;
+    for (const request of [
+      { method: 'POST', path: '/readers/4406/verification', body: { idCardNo: holder.nationalId, rdName: holder.name } },
+      { method: 'POST', path, body: { idCardNo: holder.nationalId.slice(1), rdName: holder.name } },
+      { method: 'POST', path, body: { idCardNo: holder.nationalId, rdName: '?' } },
+      { method: 'POST', path, body: { rdName: holder.name } },
+    ] as RequestSpec[]) {
+      const answer = await client.send(request);
+      assert.equal(answer.status, 400, JSON.stringify(request));
+      assert.equal((answer.body as { code: number }).code, 40001);
+    }
+  });
+
+  it('departments keyed by national id print the name the register holds for it', () => {
+    const person = resident(11, 'wuhan');
+    assert.equal(generateLicence('wuhan', person.nationalId, REFERENCE_DATE)?.XM, maskName(person.name));
+    assert.equal(generateInsuranceSummary('wuhan', person.nationalId, REFERENCE_DATE)?.aac003, maskName(residentName(person.nationalId)));
+  });
+});

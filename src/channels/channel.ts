@@ -50,6 +50,36 @@ export interface Channel<P extends TSchema = TSchema> {
    *   await channel.sendMessage?.(channelUserId, { title: '新的交通违法', body: '…', link: '/l/ab12' }, { signal })
    */
   sendMessage?(channelUserId: string, message: ChannelMessage, options: ChannelCallOptions): Promise<{ messageId: string }>;
+  /**
+   * For entrances that log people in by sending the browser to the platform's authorization page.
+   *
+   * @example
+   *   // GET /v1/channels/weibo/login: off to Weibo, with a state the hub remembers
+   *   reply.redirect(channel.browserLogin.authorizeUrl({ state, callbackUrl: `${origin}/v1/channels/weibo/callback` }))
+   *   // GET /v1/channels/weibo/callback?code=…&state=…: the state checked, then as channelLogin
+   *   const proof = channel.browserLogin.proofFromCallback(request.query)
+   *   if (proof === undefined) return declined()
+   *   const { channelUserId } = await channel.authenticate(Value.Parse(channel.loginProofSchema, proof), { signal })
+   */
+  readonly browserLogin?: ChannelBrowserLogin<P>;
+}
+
+/** The browser redirect login of an entrance: see `Channel.browserLogin`. */
+export interface ChannelBrowserLogin<P extends TSchema = TSchema> {
+  /**
+   * The platform's authorization URL for this entrance; the platform sends the browser back to the
+   * callback with a code and `state` unchanged. `callbackUrl` is the hub's
+   * `/v1/channels/{id}/callback`; a platform that registers one fixed redirect URI per app (Weibo,
+   * Taobao) uses its configured `redirectUri`, which must be that same callback.
+   * A `state` of letters and digits, at most 100 characters, suits every platform (Alipay allows 100).
+   */
+  authorizeUrl(input: { readonly state: string; readonly callbackUrl: string }): string;
+  /**
+   * The login proof carried by the platform's callback query, or undefined when there is none (the
+   * person declined). The query comes from the browser: check the proof against `loginProofSchema`
+   * as any login body before `authenticate`.
+   */
+  proofFromCallback(query: Readonly<Record<string, string | undefined>>): Static<P> | undefined;
 }
 
 /** A message to a person in their entrance; `link` opens the hub's page for it. */

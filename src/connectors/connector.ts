@@ -46,6 +46,20 @@ export interface ActionRequest {
   readonly params?: Readonly<Record<string, string>>;
 }
 
+/** Who claims to hold an identifier: the citizen's verified real name and national id. */
+export interface HolderCheck {
+  readonly identifier: { readonly kind: IdentifierKind; readonly value: string };
+  readonly holder: { readonly name: string; readonly nationalId: string };
+}
+
+/**
+ * What the department says about the claim: the identifier is the person's (`match`), someone
+ * else's (`mismatch`), or not one it issued (`unknown-identifier`).
+ */
+export interface HolderCheckResult {
+  readonly outcome: 'match' | 'mismatch' | 'unknown-identifier';
+}
+
 export interface CallOptions {
   /** Aborted when the hub's deadline for this call passes; implementations pass it to the wire. */
   readonly signal: AbortSignal;
@@ -80,6 +94,21 @@ export interface Connector {
    *   await connector.performAction?.({ name: 'renewLoan', identifier: card, recordId: 'L-1' }, { signal })
    */
   performAction?(action: ActionRequest, options: CallOptions): Promise<unknown>;
+  /** Identifier kinds this department can confirm the holder of; absent when it confirms none. */
+  readonly holderCheckKinds?: ReadonlySet<IdentifierKind>;
+  /**
+   * Asks the department whether the person holds the identifier it issued. Optional: a department
+   * that cannot confirm holders leaves it out. Never cached by the hub: the answer decides whether
+   * a citizen may use the identifier. Rejects with a `HutongError` like `fetchRecords` when the
+   * department fails; a department's "no such identifier" is the `unknown-identifier` outcome.
+   *
+   * @example
+   *   const { outcome } = await connector.checkHolder?.(
+   *     { identifier: { kind: 'plate', value: '沪AD0003' }, holder: { name: '张明', nationalId: '310000196004040038' } },
+   *     { signal },
+   *   )
+   */
+  checkHolder?(check: HolderCheck, options: CallOptions): Promise<HolderCheckResult>;
   /**
    * For departments that deliver batch files rather than answer calls (a utility's nightly CSV):
    * imports whatever has arrived since the last run. Optional; the hub calls it on a schedule.

@@ -4,6 +4,8 @@ import type { Catalog } from '../catalog/catalog.service.ts';
 import type { Store } from '../store/db.ts';
 import type { CitizenService } from '../identity/citizen.service.ts';
 import type { LoginService } from '../identity/login.service.ts';
+import type { RealNameService } from '../identity/real-name.service.ts';
+import type { LinkService } from '../links/link.service.ts';
 import type { ConsentService } from '../identity/consent.service.ts';
 import type { SessionService } from '../identity/session.service.ts';
 import type { RecordsService } from '../records/records.service.ts';
@@ -23,6 +25,8 @@ export interface HubServices {
   readonly sessions: SessionService;
   readonly login: LoginService;
   readonly citizens: CitizenService;
+  readonly realName: RealNameService;
+  readonly links: LinkService;
   readonly consents: ConsentService;
   readonly records: RecordsService;
   readonly dashboard: DashboardService;

@@ -12,6 +12,10 @@ export interface IdentifierRow {
   readonly consentTextVersion: string;
   readonly consentedAt: Date;
   readonly createdAt: Date;
+  /** When the issuer confirmed the citizen holds it; null for identifiers linked before checks existed, which the hub does not use. */
+  readonly verifiedAt: Date | null;
+  /** Who confirmed it: `national/public-security` or `city/department`. */
+  readonly verifiedBy: string | null;
 }
 
 export interface IdentityRow {
@@ -30,7 +34,16 @@ const identifierColumns = [
   'consent_text_version as consentTextVersion',
   'consented_at as consentedAt',
   'created_at as createdAt',
+  'verified_at as verifiedAt',
+  'verified_by as verifiedBy',
 ] as const;
+
+/** A citizen's proved real name. */
+export interface RealNameRow {
+  readonly name: string;
+  readonly nationalId: string;
+  readonly verifiedAt: Date;
+}
 
 /** Citizens, the channel identities they log in with, and the identifiers they link. */
 export class CitizenRepository {
@@ -78,21 +91,129 @@ export class CitizenRepository {
       .execute();
   }
 
-  async listIdentifiers(citizenId: string, kind?: string): Promise<IdentifierRow[]> {
+  /** The citizen's identifiers that their issuers confirmed (the ones the hub uses); `includeUnverified` adds the rest. */
+  async listIdentifiers(citizenId: string, kind?: string, options: { includeUnverified?: boolean } = {}): Promise<IdentifierRow[]> {
     let query = this.db.selectFrom('linked_identifiers').select(identifierColumns).where('citizen_id', '=', citizenId);
     if (kind !== undefined) query = query.where('kind', '=', kind);
+    if (!options.includeUnverified) query = query.where('verified_at', 'is not', null);
     return query.orderBy('created_at').orderBy('id').execute();
   }
 
-  async findIdentifier(citizenId: string, kind: string, value: string, issuer: string | null = null): Promise<IdentifierRow | undefined> {
-    return this.db
+  async findIdentifier(
+    citizenId: string,
+    kind: string,
+    value: string,
+    issuer: string | null = null,
+    options: { includeUnverified?: boolean } = {},
+  ): Promise<IdentifierRow | undefined> {
+    let query = this.db
       .selectFrom('linked_identifiers')
       .select(identifierColumns)
       .where('citizen_id', '=', citizenId)
       .where('kind', '=', kind)
       .where('value', '=', value)
-      .where((eb) => (issuer === null ? eb('issuer', 'is', null) : eb('issuer', '=', issuer)))
+      .where((eb) => (issuer === null ? eb('issuer', 'is', null) : eb('issuer', '=', issuer)));
+    if (!options.includeUnverified) query = query.where('verified_at', 'is not', null);
+    return query.executeTakeFirst();
+  }
+
+  /** The real name the citizen proved, with the national id it was proved for. */
+  async findRealName(citizenId: string): Promise<RealNameRow | undefined> {
+    const row = await this.db
+      .selectFrom('citizens')
+      .innerJoin('linked_identifiers', 'linked_identifiers.citizen_id', 'citizens.id')
+      .select(['citizens.real_name as name', 'linked_identifiers.value as nationalId', 'citizens.real_name_verified_at as verifiedAt'])
+      .where('citizens.id', '=', citizenId)
+      .where('linked_identifiers.kind', '=', 'national-id')
+      .where('linked_identifiers.verified_at', 'is not', null)
+      .where('citizens.real_name', 'is not', null)
       .executeTakeFirst();
+    return row?.name && row.verifiedAt ? { name: row.name, nationalId: row.nationalId, verifiedAt: row.verifiedAt } : undefined;
+  }
+
+  /**
+   * Binds a proved real name. When another citizen already holds the national id, the person has
+   * proved it is them: this citizen's entrances, identifiers and consents join that citizen and
+   * this one is removed (its sessions end with it). Concurrent bindings of one id end with one holder.
+   */
+  async bindRealName(input: {
+    citizenId: string;
+    name: string;
+    nationalId: string;
+    verifiedBy: string;
+    consentChannel: string;
+    consentTextVersion: string;
+  }): Promise<{ citizenId: string; joined: boolean }> {
+    return this.db.transaction().execute(async (tx) => {
+      const now = new Date();
+      const inserted = await tx
+        .insertInto('linked_identifiers')
+        .values({
+          citizen_id: input.citizenId,
+          kind: 'national-id',
+          value: input.nationalId,
+          issuer: null,
+          consent_channel: input.consentChannel,
+          consent_text_version: input.consentTextVersion,
+          consented_at: now,
+          verified_at: now,
+          verified_by: input.verifiedBy,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted) {
+        await tx.updateTable('citizens').set({ real_name: input.name, real_name_verified_at: now }).where('id', '=', input.citizenId).execute();
+        return { citizenId: input.citizenId, joined: false };
+      }
+      const holder = await tx
+        .selectFrom('linked_identifiers')
+        .select(['id', 'citizen_id'])
+        .where('kind', '=', 'national-id')
+        .where('issuer', 'is', null)
+        .where('value', '=', input.nationalId)
+        .executeTakeFirstOrThrow();
+      if (holder.citizen_id === input.citizenId) {
+        // Linked before checks existed: the register has confirmed it now.
+        await tx.updateTable('linked_identifiers').set({ verified_at: now, verified_by: input.verifiedBy }).where('id', '=', holder.id).execute();
+        await tx.updateTable('citizens').set({ real_name: input.name, real_name_verified_at: now }).where('id', '=', input.citizenId).execute();
+        return { citizenId: input.citizenId, joined: false };
+      }
+      const into = holder.citizen_id;
+      await tx.updateTable('channel_identities').set({ citizen_id: into }).where('citizen_id', '=', input.citizenId).execute();
+      await tx.updateTable('linked_identifiers').set({ citizen_id: into }).where('citizen_id', '=', input.citizenId).execute();
+      // A consent the joined citizen already holds for the same entrance and scope stands; the duplicate goes.
+      await tx
+        .deleteFrom('consents as c')
+        .where('c.citizen_id', '=', input.citizenId)
+        .where('c.revoked_at', 'is', null)
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('consents as d')
+              .select('d.id')
+              .whereRef('d.channel', '=', 'c.channel')
+              .whereRef('d.scope', '=', 'c.scope')
+              .where('d.citizen_id', '=', into)
+              .where('d.revoked_at', 'is', null),
+          ),
+        )
+        .execute();
+      await tx.updateTable('consents').set({ citizen_id: into }).where('citizen_id', '=', input.citizenId).execute();
+      await tx.updateTable('citizens').set({ real_name: input.name, real_name_verified_at: now }).where('id', '=', into).execute();
+      await tx.deleteFrom('citizens').where('id', '=', input.citizenId).execute();
+      return { citizenId: into, joined: true };
+    });
+  }
+
+  /** Real-name checks of a citizen, or of one national id (by its keyed hash), that failed since a time. */
+  async countFailedRealNameChecks(filter: { citizenId: string } | { subjectHash: string }, since: Date): Promise<number> {
+    let query = this.db.selectFrom('real_name_checks').select((eb) => eb.fn.countAll<string>().as('n')).where('outcome', '!=', 'match').where('at', '>=', since);
+    query = 'citizenId' in filter ? query.where('citizen_id', '=', filter.citizenId) : query.where('subject_hash', '=', filter.subjectHash);
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  }
+
+  async recordRealNameCheck(input: { citizenId: string; subjectHash: string; outcome: 'match' | 'mismatch' | 'not-found' }): Promise<void> {
+    await this.db.insertInto('real_name_checks').values({ citizen_id: input.citizenId, subject_hash: input.subjectHash, outcome: input.outcome }).execute();
   }
 
   /**
@@ -106,7 +227,10 @@ export class CitizenRepository {
     issuer?: string | null;
     consentChannel: string;
     consentTextVersion: string;
+    /** Who confirmed the citizen holds it (`city/department`). */
+    verifiedBy: string;
   }): Promise<{ identifier: IdentifierRow; created: boolean } | { heldByOther: true }> {
+    const now = new Date();
     const inserted = await this.db
       .insertInto('linked_identifiers')
       .values({
@@ -116,15 +240,26 @@ export class CitizenRepository {
         issuer: input.issuer ?? null,
         consent_channel: input.consentChannel,
         consent_text_version: input.consentTextVersion,
-        consented_at: new Date(),
+        consented_at: now,
+        verified_at: now,
+        verified_by: input.verifiedBy,
       })
       // The unique index on (kind, issuer, value) decides who holds it.
       .onConflict((oc) => oc.doNothing())
       .returning(identifierColumns)
       .executeTakeFirst();
     if (inserted) return { identifier: inserted, created: true };
-    const mine = await this.findIdentifier(input.citizenId, input.kind, input.value, input.issuer ?? null);
-    return mine ? { identifier: mine, created: false } : { heldByOther: true };
+    const mine = await this.findIdentifier(input.citizenId, input.kind, input.value, input.issuer ?? null, { includeUnverified: true });
+    if (!mine) return { heldByOther: true };
+    if (mine.verifiedAt) return { identifier: mine, created: false };
+    // Linked before checks existed: the issuer has confirmed it now.
+    const confirmed = await this.db
+      .updateTable('linked_identifiers')
+      .set({ verified_at: now, verified_by: input.verifiedBy })
+      .where('id', '=', mine.id)
+      .returning(identifierColumns)
+      .executeTakeFirstOrThrow();
+    return { identifier: confirmed, created: false };
   }
 
   /** Removes one of the citizen's identifiers; false when the citizen holds no such identifier. */

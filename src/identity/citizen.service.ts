@@ -6,6 +6,7 @@ import type { AuditTrail } from '../audit/audit.trail.ts';
 import { CONSENT_TEXT_VERSION, type ConsentService } from './consent.service.ts';
 import type { CitizenRepository, IdentifierRow } from './citizen.repository.ts';
 import type { Principal } from './session.service.ts';
+import { maskName } from './real-name.service.ts';
 
 /** Linking an identifier is consent, under the current text, for the channel to read the scopes it opens. */
 export const IDENTIFIER_CONSENT_TEXT_VERSION = CONSENT_TEXT_VERSION;
@@ -77,6 +78,7 @@ export function toLinkedIdentifier(row: IdentifierRow): LinkedIdentifier {
     display: rules ? rules.mask(row.value) : '***',
     ...(cityId && departmentId ? { issuer: { cityId, departmentId } } : {}),
     linkedAt: row.createdAt.toISOString(),
+    ...(row.verifiedAt && row.verifiedBy ? { verified: { by: row.verifiedBy, at: row.verifiedAt.toISOString() } } : {}),
     consent: { channel: row.consentChannel as ChannelId, textVersion: row.consentTextVersion, grantedAt: row.consentedAt.toISOString() },
   };
 }
@@ -87,6 +89,16 @@ export interface IssuerDirectory {
   issues(cityId: string, departmentId: string, kind: IdentifierKind): boolean;
 }
 
+/** Confirms with the issuing department that a person holds an identifier (`HolderVerifier`). */
+export interface IdentifierHolderCheck {
+  /** Resolves with the confirming department (`city/department`); rejects with a `HutongError` otherwise. */
+  verify(
+    identifier: { kind: IdentifierKind; value: string; issuer?: { cityId: string; departmentId: string } },
+    holder: { name: string; nationalId: string },
+    options: { signal: AbortSignal },
+  ): Promise<{ verifiedBy: string }>;
+}
+
 /** What a citizen can see and change of their own profile. */
 export class CitizenService {
   constructor(
@@ -94,18 +106,21 @@ export class CitizenService {
     private readonly audit: AuditTrail,
     private readonly issuers: IssuerDirectory,
     private readonly consents: ConsentService,
+    private readonly holders: IdentifierHolderCheck,
   ) {}
 
   async getProfile(principal: Principal): Promise<Citizen> {
     const citizen = await this.citizens.findCitizen(principal.citizenId);
     if (!citizen) throw hutongError('HUTONG_ERR_UNAUTHENTICATED', 'The citizen of this session no longer exists');
-    const [identities, identifiers] = await Promise.all([
+    const [identities, identifiers, realName] = await Promise.all([
       this.citizens.listIdentities(principal.citizenId),
-      this.citizens.listIdentifiers(principal.citizenId),
+      this.citizens.listIdentifiers(principal.citizenId, undefined, { includeUnverified: true }),
+      this.citizens.findRealName(principal.citizenId),
     ]);
     return {
       id: citizen.id,
       createdAt: citizen.createdAt.toISOString(),
+      ...(realName ? { realName: { name: maskName(realName.name), nationalId: maskNationalId(realName.nationalId), verifiedAt: realName.verifiedAt.toISOString() } } : {}),
       identities: identities.map((i) => ({ channel: i.channel as ChannelId, linkedAt: i.createdAt.toISOString(), lastLoginAt: i.lastLoginAt.toISOString() })),
       identifiers: identifiers.map(toLinkedIdentifier),
       consents: await this.consents.history(principal.citizenId),
@@ -113,14 +128,22 @@ export class CitizenService {
   }
 
   async listIdentifiers(principal: Principal): Promise<LinkedIdentifier[]> {
-    return (await this.citizens.listIdentifiers(principal.citizenId)).map(toLinkedIdentifier);
+    return (await this.citizens.listIdentifiers(principal.citizenId, undefined, { includeUnverified: true })).map(toLinkedIdentifier);
   }
 
-  /** Links an identifier after validating it; the consent to the current text is recorded with it. */
+  /**
+   * Links an identifier after validating it and after the department that issued it confirmed
+   * the citizen, by their proved real name, holds it; the consent to the current text is recorded
+   * with it. A national id is linked by proving the real name (`RealNameService`), not here.
+   */
   async linkIdentifier(
     principal: Principal,
     input: { kind: IdentifierKind; value: string; issuer?: { cityId: string; departmentId: string }; consentTextVersion: string },
+    options: { signal: AbortSignal } = { signal: AbortSignal.timeout(10_000) },
   ): Promise<{ identifier: LinkedIdentifier; created: boolean }> {
+    if (input.kind === 'national-id') {
+      throw hutongError('HUTONG_ERR_VALIDATION', 'A national id is linked by proving your real name with it: POST /v1/me/real-name');
+    }
     const rules = rulesFor(input.kind);
     const value = rules.normalize(input.value);
     let issuer: string | null = null;
@@ -134,6 +157,15 @@ export class CitizenService {
       throw hutongError('HUTONG_ERR_VALIDATION', `A ${input.kind} is not issued by a department; leave issuer out`);
     }
     this.consents.checkTextVersion(input.consentTextVersion);
+    const holder = await this.citizens.findRealName(principal.citizenId);
+    if (!holder) throw hutongError('HUTONG_ERR_REAL_NAME_REQUIRED', `Prove your real name first (POST /v1/me/real-name): the department confirms a ${input.kind} against it`);
+    const mine = await this.citizens.findIdentifier(principal.citizenId, input.kind, value, issuer);
+    if (mine) return { identifier: toLinkedIdentifier(mine), created: false };
+    const { verifiedBy } = await this.holders.verify(
+      { kind: input.kind, value, ...(input.issuer ? { issuer: input.issuer } : {}) },
+      { name: holder.name, nationalId: holder.nationalId },
+      options,
+    );
     const result = await this.citizens.linkIdentifier({
       citizenId: principal.citizenId,
       kind: input.kind,
@@ -141,13 +173,14 @@ export class CitizenService {
       issuer,
       consentChannel: principal.channel,
       consentTextVersion: input.consentTextVersion,
+      verifiedBy,
     });
     if ('heldByOther' in result) {
       throw hutongError('HUTONG_ERR_IDENTIFIER_ALREADY_LINKED', 'This identifier is already linked to another citizen; ask the city service desk to transfer it');
     }
     await this.consents.grant(principal, rules.scopes, input.consentTextVersion);
     if (result.created) {
-      await this.audit.record({ actor: `citizen:${principal.citizenId}`, action: 'identifier.link', subject: `identifier:${result.identifier.id}`, detail: { kind: input.kind, channel: principal.channel } });
+      await this.audit.record({ actor: `citizen:${principal.citizenId}`, action: 'identifier.link', subject: `identifier:${result.identifier.id}`, detail: { kind: input.kind, channel: principal.channel, verifiedBy } });
     }
     return { identifier: toLinkedIdentifier(result.identifier), created: result.created };
   }

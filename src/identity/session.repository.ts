@@ -118,4 +118,22 @@ export class SessionRepository {
     const row = await this.db.selectFrom('hub_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
     return row.value;
   }
+
+  /** A one-time code that carries a browser login back to the web app. */
+  async createHandoff(input: { sessionId: string; codeHash: string; expiresAt: Date }): Promise<void> {
+    await this.db.insertInto('session_handoffs').values({ session_id: input.sessionId, code_hash: input.codeHash, expires_at: input.expiresAt }).execute();
+  }
+
+  /** Uses a handoff code once: the session it carries, or undefined when the code is unknown, used or expired. */
+  async redeemHandoff(codeHash: string): Promise<string | undefined> {
+    const row = await this.db
+      .updateTable('session_handoffs')
+      .set({ used_at: new Date() })
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', new Date())
+      .returning('session_id')
+      .executeTakeFirst();
+    return row?.session_id;
+  }
 }

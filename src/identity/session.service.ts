@@ -122,6 +122,25 @@ export class SessionService {
     return { citizenId: session.citizenId, channel: session.channel as ChannelId, sessionId };
   }
 
+  /**
+   * A one-time code for a session started by a browser redirect (an entrance's OAuth callback):
+   * the web app trades it for tokens, so no token ever travels in a URL.
+   */
+  async createHandoff(sessionId: string, ttlSeconds = 120): Promise<string> {
+    const code = randomBytes(24).toString('base64url');
+    await this.sessions.createHandoff({ sessionId, codeHash: hashToken(code), expiresAt: new Date(Date.now() + ttlSeconds * 1000) });
+    return code;
+  }
+
+  /** Trades a handoff code, once, for the tokens of its session. */
+  async redeemHandoff(code: string): Promise<TokenPair & { citizenId: string; channel: ChannelId }> {
+    const sessionId = await this.sessions.redeemHandoff(hashToken(code));
+    const session = sessionId ? await this.sessions.findActiveSession(sessionId) : undefined;
+    if (!sessionId || !session) throw hutongError('HUTONG_ERR_UNAUTHENTICATED', 'The login handoff code is unknown, used or expired; log in again');
+    const channel = session.channel as ChannelId;
+    return { ...(await this.#tokens(sessionId, session.citizenId, channel, session.expiresAt)), citizenId: session.citizenId, channel };
+  }
+
   revoke(sessionId: string): Promise<void> {
     return this.sessions.revokeSession(sessionId);
   }

@@ -25,6 +25,12 @@ export const LinkedIdentifier = Type.Object({
   display: Type.String({ description: 'masked form for lists and logs' }),
   issuer: Type.Optional(Type.Object({ cityId: Slug, departmentId: Slug }, { description: 'the department that issued it (utility accounts, library cards)' })),
   linkedAt: Timestamp,
+  verified: Type.Optional(
+    Type.Object(
+      { by: Type.String({ description: '`national/public-security` or `city/department`' }), at: Timestamp },
+      { description: 'who confirmed the citizen holds it, and when; identifiers without it are not used' },
+    ),
+  ),
   consent: Type.Object({ channel: ChannelId, textVersion: Type.String(), grantedAt: Timestamp }),
 });
 export type LinkedIdentifier = Static<typeof LinkedIdentifier>;
@@ -32,6 +38,12 @@ export type LinkedIdentifier = Static<typeof LinkedIdentifier>;
 export const Citizen = Type.Object({
   id: Uuid,
   createdAt: Timestamp,
+  realName: Type.Optional(
+    Type.Object(
+      { name: Type.String({ description: 'masked' }), nationalId: Type.String({ description: 'masked' }), verifiedAt: Timestamp },
+      { description: 'the identity proved with the public-security register' },
+    ),
+  ),
   identities: Type.Array(LinkedIdentity, { description: 'channels this citizen has logged in through' }),
   identifiers: Type.Array(LinkedIdentifier),
   consents: Type.Array(Consent),

@@ -6,6 +6,9 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 export interface CitizensTable {
   id: Generated<string>;
   created_at: CreatedAt;
+  /** The name proved with the public-security register (migration 0006); null until then. */
+  real_name: ColumnType<string | null, string | null | undefined, string | null>;
+  real_name_verified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface ChannelIdentitiesTable {
@@ -26,6 +29,9 @@ export interface LinkedIdentifiersTable {
   consent_text_version: string;
   consented_at: ColumnType<Date, Date | string, Date | string>;
   created_at: CreatedAt;
+  /** When and by whom (`public-security`, `city/department`) the holder was confirmed (migration 0006). */
+  verified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  verified_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface LoginCodesTable {
@@ -159,4 +165,44 @@ export interface PartnerNoncesTable {
 export interface Database {
   partner_apps: PartnerAppsTable;
   partner_nonces: PartnerNoncesTable;
+}
+
+// Real-name binding (migration 0006).
+
+export interface RealNameChecksTable {
+  id: Generated<string>;
+  citizen_id: string;
+  /** HMAC of the national id under the hub's key: checks of one id are counted, the id is not kept. */
+  subject_hash: string;
+  outcome: 'match' | 'mismatch' | 'not-found';
+  at: CreatedAt;
+}
+
+export interface Database {
+  real_name_checks: RealNameChecksTable;
+}
+
+// Links and browser-login handoffs (migration 0007).
+
+export interface LinksTable {
+  code: string;
+  city_id: string;
+  service_id: string;
+  created_by: string | null;
+  created_channel: string | null;
+  created_at: CreatedAt;
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  opened: ColumnType<number, number | undefined, number>;
+}
+
+export interface SessionHandoffsTable {
+  code_hash: string;
+  session_id: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface Database {
+  links: LinksTable;
+  session_handoffs: SessionHandoffsTable;
 }

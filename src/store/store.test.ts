@@ -46,14 +46,14 @@ for (const engine of testEngines()) {
     it('links an identifier to one holder only, and unlinks only the holder\'s own', async () => {
       const a = (await citizens.findOrCreateByChannelUser('web', '13900000011')).citizenId;
       const b = (await citizens.findOrCreateByChannelUser('web', '13900000012')).citizenId;
-      const link = { kind: 'plate', value: '沪A12345', consentChannel: 'web', consentTextVersion: 'v1' };
+      const link = { kind: 'plate', value: '沪A12345', consentChannel: 'web', consentTextVersion: 'v1', verifiedBy: 'shanghai/vehicle-administration' };
       const first = await citizens.linkIdentifier({ citizenId: a, ...link });
       assert.ok('identifier' in first && first.created);
       const repeat = await citizens.linkIdentifier({ citizenId: a, ...link });
       assert.ok('identifier' in repeat && !repeat.created && repeat.identifier.id === first.identifier.id);
       assert.deepEqual(await citizens.linkIdentifier({ citizenId: b, ...link }), { heldByOther: true });
       // The same number issued by two departments is two identifiers; one department's number has one holder.
-      const water = { kind: 'utility-account', value: '3100000001', consentChannel: 'web', consentTextVersion: 'v1' };
+      const water = { kind: 'utility-account', value: '3100000001', consentChannel: 'web', consentTextVersion: 'v1', verifiedBy: 'shanghai/water-company' };
       const aWater = await citizens.linkIdentifier({ citizenId: a, ...water, issuer: 'shanghai/water-company' });
       const bGas = await citizens.linkIdentifier({ citizenId: b, ...water, issuer: 'shanghai/gas-company' });
       assert.ok('identifier' in aWater && aWater.created && 'identifier' in bGas && bGas.created);
@@ -65,6 +65,37 @@ for (const engine of testEngines()) {
       assert.equal((await citizens.listIdentifiers(a, 'plate')).length, 1);
       assert.equal(await citizens.unlinkIdentifier(a, first.identifier.id), true);
       assert.deepEqual((await citizens.listIdentifiers(a)).map((i) => i.kind), ['utility-account']);
+    });
+
+    it('binds a real name once per national id; a second entrance proving it joins the first citizen', async () => {
+      const nationalId = '310000196002020022';
+      const first = (await citizens.findOrCreateByChannelUser('alipay', '2088000000000101')).citizenId;
+      const second = (await citizens.findOrCreateByChannelUser('wechat', 'o-person-101')).citizenId;
+      const bind = { name: '张明', nationalId, verifiedBy: 'national/public-security', consentTextVersion: 'v1' };
+      const plate = await citizens.linkIdentifier({ citizenId: first, kind: 'plate', value: '沪AD0101', consentChannel: 'alipay', consentTextVersion: 'v1', verifiedBy: 'shanghai/vehicle-administration' });
+      assert.ok('identifier' in plate);
+      assert.deepEqual(await citizens.bindRealName({ citizenId: first, consentChannel: 'alipay', ...bind }), { citizenId: first, joined: false });
+      const sessionOfSecond = await sessions.createSession({ citizenId: second, channel: 'wechat', expiresAt: new Date(Date.now() + 60_000) });
+      assert.deepEqual(await citizens.bindRealName({ citizenId: second, consentChannel: 'wechat', ...bind }), { citizenId: first, joined: true });
+      assert.deepEqual((await citizens.listIdentities(first)).map((i) => i.channel).sort(), ['alipay', 'wechat']);
+      assert.equal((await citizens.findOrCreateByChannelUser('wechat', 'o-person-101')).citizenId, first, 'the WeChat user is now the first citizen');
+      assert.equal(await citizens.findCitizen(second), undefined, 'the joined citizen is gone');
+      assert.equal(await sessions.findActiveSession(sessionOfSecond), undefined, 'and its sessions with it');
+      assert.equal((await citizens.findRealName(first))?.nationalId, nationalId);
+      // Concurrent bindings of a new id by two fresh citizens: one holds it, the other joins.
+      const [x, y] = await Promise.all([citizens.findOrCreateByChannelUser('weibo', 'u-1'), citizens.findOrCreateByChannelUser('taobao', 't-1')]);
+      const other = { ...bind, nationalId: '110000199001011235', name: '李华' };
+      const outcomes = await Promise.all([
+        citizens.bindRealName({ citizenId: x.citizenId, consentChannel: 'weibo', ...other }),
+        citizens.bindRealName({ citizenId: y.citizenId, consentChannel: 'taobao', ...other }),
+      ]);
+      assert.equal(outcomes[0].citizenId, outcomes[1].citizenId);
+      assert.deepEqual(outcomes.map((o) => o.joined).sort(), [false, true]);
+      const failed = { citizenId: first, subjectHash: 'h1', outcome: 'mismatch' as const };
+      await citizens.recordRealNameCheck(failed);
+      await citizens.recordRealNameCheck({ ...failed, outcome: 'match' });
+      assert.equal(await citizens.countFailedRealNameChecks({ citizenId: first }, new Date(Date.now() - 60_000)), 1);
+      assert.equal(await citizens.countFailedRealNameChecks({ subjectHash: 'h1' }, new Date(Date.now() - 60_000)), 1);
     });
 
     it('consumes a login code once and counts attempts', async () => {

@@ -10,7 +10,8 @@ import type { IdentifierKind } from '../../src/model/common.ts';
 /**
  * The connector contract, run against every department of every city: each connector kind
  * (SOAP, REST, CSV, FHIR) and each emulated department system answers every record type its
- * configuration maps, and every record maps to the standard model field by field.
+ * configuration maps, and every record maps to the standard model field by field; and every
+ * department that confirms who holds an identifier confirms the demo citizen as its holder.
  */
 const [engine] = testEngines();
 
@@ -26,6 +27,7 @@ describe('connector contract against every emulated department', () => {
       const catalog = hub.services.catalog;
       const person = demoCitizen(2, catalog.getCity(cityId));
       const kinds = new Set<string>();
+      const holderChecked = new Set<string>();
       for (const department of catalog.listDepartments(cityId)) {
         const samples: Partial<Record<IdentifierKind, string>> = {
           plate: person.plate,
@@ -33,11 +35,19 @@ describe('connector contract against every emulated department', () => {
           'library-card': person.libraryCard,
           'utility-account': { 'water-company': person.waterAccount, 'electricity-company': person.electricityAccount, 'gas-company': person.gasAccount }[department.id],
         };
-        const check = await checkConnector(catalog, cityId, department.id, { identifiers: samples });
+        const check = await checkConnector(catalog, cityId, department.id, { identifiers: samples, holder: { name: person.name, nationalId: person.nationalId } });
         assert.ok(check.ok, formatConnectorCheck(check));
         kinds.add(check.kind);
+        for (const holderCheck of check.holderChecks) holderChecked.add(`${department.id}:${holderCheck.identifier.kind}:${holderCheck.answer}`);
       }
       assert.deepEqual([...kinds].sort(), ['csv', 'fhir', 'rest', 'soap']);
+      assert.deepEqual([...holderChecked].sort(), [
+        'electricity-company:utility-account:match',
+        'gas-company:utility-account:match',
+        'library:library-card:match',
+        'vehicle-administration:plate:match',
+        'water-company:utility-account:match',
+      ]);
     });
   }
 

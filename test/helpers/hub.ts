@@ -10,7 +10,7 @@ import type { HubApp, HubServices } from '../../src/http/types.ts';
 import type { Store } from '../../src/store/db.ts';
 import { IDENTIFIER_CONSENT_TEXT_VERSION } from '../../src/identity/citizen.service.ts';
 import type { TestEngine } from './stores.ts';
-import { demoCitizen, demoIdentifierLinks, type DemoCitizen } from '../../src/demo/demo-citizens.ts';
+import { demoCitizen, demoIdentifierLinks, demoRealName, type DemoCitizen } from '../../src/demo/demo-citizens.ts';
 
 /** Today at midnight in China: emulated data is counted back from it, and the hub's "today" is the same day. */
 export const REFERENCE_DATE = new Date(`${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10)}T00:00:00+08:00`);
@@ -26,7 +26,11 @@ export interface TestHub {
   /** Logs a phone in through the web channel exactly as a person would: code by SMS, then login. */
   login(phone: string): Promise<string>;
   linkPlate(token: string, plate: string): Promise<LightMyRequestResponse>;
-  /** Logs demo citizen `n` of a city in and links all their demo identifiers, as `hutong demo token` does. */
+  /** Proves a demo citizen's real name for the session; the token to use afterwards (a new one when the entrance joined an existing citizen). */
+  bindRealName(token: string, person: DemoCitizen): Promise<string>;
+  /** Logs demo citizen `n` of a city in through the web and proves their real name; no identifiers linked. */
+  loginPerson(n: number, cityId: string): Promise<{ token: string; person: DemoCitizen }>;
+  /** Logs demo citizen `n` of a city in, proves their real name and links all their demo identifiers, as `hutong demo token` does. */
   loginDemo(n: number, cityId: string): Promise<{ token: string; person: DemoCitizen }>;
   close(): Promise<void>;
 }
@@ -60,9 +64,24 @@ export async function startTestHub(engine: TestEngine, overrides: Partial<HubCon
     return res.json().accessToken as string;
   }
 
-  async function loginDemo(n: number, cityId: string): Promise<{ token: string; person: DemoCitizen }> {
+  async function bindRealName(token: string, person: DemoCitizen): Promise<string> {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/me/real-name',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { ...demoRealName(person), consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
+    });
+    if (res.statusCode !== 200) throw new Error(`real name: ${res.statusCode} ${res.body}`);
+    return (res.json().session?.accessToken as string | undefined) ?? token;
+  }
+
+  async function loginPerson(n: number, cityId: string): Promise<{ token: string; person: DemoCitizen }> {
     const person = demoCitizen(n, services.catalog.getCity(cityId));
-    const token = await login(person.phone);
+    return { token: await bindRealName(await login(person.phone), person), person };
+  }
+
+  async function loginDemo(n: number, cityId: string): Promise<{ token: string; person: DemoCitizen }> {
+    const { token, person } = await loginPerson(n, cityId);
     for (const link of demoIdentifierLinks(person, cityId)) {
       const res = await app.inject({
         method: 'POST',
@@ -82,6 +101,8 @@ export async function startTestHub(engine: TestEngine, overrides: Partial<HubCon
     store,
     logs,
     login,
+    bindRealName,
+    loginPerson,
     loginDemo,
     linkPlate: (token, plate) =>
       app.inject({

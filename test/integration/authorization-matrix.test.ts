@@ -86,7 +86,7 @@ describe('authorization matrix over every route', () => {
   }
 
   it('citizen B gets nothing of citizen A through any operation', async () => {
-    const secrets = [a.person.plate, a.person.nationalId, a.person.waterAccount, a.person.libraryCard, a.person.phone, ...a.identifierIds];
+    const secrets = [a.person.plate, a.person.nationalId, a.person.name, a.person.waterAccount, a.person.libraryCard, a.person.phone, ...a.identifierIds];
     let requests = 0;
     for (const op of operations.filter((o) => o.secured && !['logout', 'revokeConsent'].includes(o.operationId))) {
       for (const attack of attacks(op)) {

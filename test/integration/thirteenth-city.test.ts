@@ -31,6 +31,10 @@ departments:
             request: '{ "method": "GET", "path": "/readers/" & $encodeUrlComponent(identifier) & "/loans" }'
             response: ../mappings/library/loans.jsonata
             maxPages: 1
+        holderChecks:
+          library-card:
+            request: '{ "method": "POST", "path": "/readers/" & $encodeUrlComponent(identifier) & "/verification", "body": { "idCardNo": nationalId, "rdName": name } }'
+            response: ../mappings/library/reader-verification.jsonata
 
 services:
   - id: culture.library-loans
@@ -66,12 +70,13 @@ describe('a 13th city from configuration alone', () => {
     const services = (await hub.app.inject({ method: 'GET', url: '/v1/cities/suzhou/services' })).json().items as Array<{ id: string; available: boolean }>;
     assert.deepEqual(services.map((s) => [s.id, s.available]), [['culture.library-loans', true]]);
 
-    const token = await hub.login('13912348888');
+    // A reader of the shared library system, who proves their real name before linking the card.
+    const { token, person } = await hub.loginPerson(5, 'hangzhou');
     const link = await hub.app.inject({
       method: 'POST',
       url: '/v1/me/identifiers',
       headers: { authorization: `Bearer ${token}` },
-      payload: { kind: 'library-card', value: '320500000123', issuer: { cityId: 'suzhou', departmentId: 'library' }, consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
+      payload: { kind: 'library-card', value: person.libraryCard, issuer: { cityId: 'suzhou', departmentId: 'library' }, consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
     });
     assert.equal(link.statusCode, 201, link.body);
     const res = await hub.app.inject({ method: 'GET', url: '/v1/cities/suzhou/services/culture.library-loans/records', headers: { authorization: `Bearer ${token}` } });

@@ -5,15 +5,17 @@ import { testEngines } from '../helpers/stores.ts';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { IDENTIFIER_CONSENT_TEXT_VERSION } from '../../src/identity/citizen.service.ts';
+import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 
-/** A plate with at least `min` violations in the city's emulated traffic police records. */
-function plateWithViolations(cityId: string, prefix: string, min: number, skip = 0): string {
+const SHANGHAI = { id: 'shanghai', regionCode: '310000', platePrefix: '沪A' };
+
+/** A Shanghai demo resident whose plate has at least `min` violations in the emulated traffic police records. */
+function residentWithViolations(min: number, skip = 0): number {
   let found = 0;
-  for (let n = 10000; n < 99999; n++) {
-    const plate = `${prefix}${n}`;
-    if (generateViolations(cityId, plate, REFERENCE_DATE).length >= min && found++ >= skip) return plate;
+  for (let n = 1; n <= 200; n++) {
+    if (generateViolations('shanghai', demoCitizen(n, SHANGHAI).plate, REFERENCE_DATE).length >= min && found++ >= skip) return n;
   }
-  throw new Error('no such plate');
+  throw new Error('no such resident');
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -23,15 +25,17 @@ for (const engine of testEngines()) {
     let hub: TestHub;
     let alice: string;
     let bob: string;
-    const alicePlate = plateWithViolations('shanghai', '沪A', 3);
-    const bobPlate = plateWithViolations('shanghai', '沪A', 1, 1);
+    const aliceNumber = residentWithViolations(3);
+    const bobNumber = residentWithViolations(1, 1) === aliceNumber ? residentWithViolations(1, 2) : residentWithViolations(1, 1);
+    const alicePlate = demoCitizen(aliceNumber, SHANGHAI).plate;
+    const bobPlate = demoCitizen(bobNumber, SHANGHAI).plate;
     const recordsUrl = (plate?: string) =>
       `/v1/cities/shanghai/services/traffic.violations/records${plate ? `?plate=${encodeURIComponent(plate)}` : ''}`;
 
     before(async () => {
       hub = await startTestHub(engine);
-      alice = await hub.login('13912340001');
-      bob = await hub.login('13912340002');
+      alice = (await hub.loginPerson(aliceNumber, 'shanghai')).token;
+      bob = (await hub.loginPerson(bobNumber, 'shanghai')).token;
     });
     after(() => hub.close());
 
@@ -70,6 +74,8 @@ for (const engine of testEngines()) {
     });
 
     it('a citizen cannot list or link another citizen\'s plate', async () => {
+      // Proving his real name let the web entrance read bob's traffic data; he withdraws that first.
+      assert.equal((await hub.app.inject({ method: 'DELETE', url: '/v1/me/consents/traffic', headers: bearer(bob) })).statusCode, 200);
       const noConsent = await hub.app.inject({ method: 'GET', url: recordsUrl(alicePlate), headers: bearer(bob) });
       assert.equal(noConsent.statusCode, 403);
       assert.equal(noConsent.json().error.code, 'HUTONG_ERR_CONSENT_REQUIRED', 'bob has not let the web entrance read traffic data');
@@ -80,8 +86,8 @@ for (const engine of testEngines()) {
       assert.equal(list.json().error.code, 'HUTONG_ERR_IDENTIFIER_NOT_LINKED');
       assert.ok(!list.body.includes(alicePlate));
       const link = await hub.linkPlate(bob, alicePlate);
-      assert.equal(link.statusCode, 409);
-      assert.equal(link.json().error.code, 'HUTONG_ERR_IDENTIFIER_ALREADY_LINKED');
+      assert.equal(link.statusCode, 422, 'the vehicle administration says the plate is not his');
+      assert.equal(link.json().error.code, 'HUTONG_ERR_IDENTIFIER_HOLDER_MISMATCH');
       const bobList = await hub.app.inject({ method: 'GET', url: recordsUrl(), headers: bearer(bob) });
       assert.equal(bobList.statusCode, 400, 'bob has no plate yet');
       assert.equal(bobList.json().error.code, 'HUTONG_ERR_IDENTIFIER_REQUIRED');
@@ -90,7 +96,7 @@ for (const engine of testEngines()) {
       assert.equal(own.statusCode, 200);
       assert.ok(own.json().items.every((v: { plate: string }) => v.plate === bobPlate), 'bob sees only his own plate\'s records');
       const ids = await hub.app.inject({ method: 'GET', url: '/v1/me/identifiers', headers: bearer(bob) });
-      assert.deepEqual(ids.json().items.map((i: { value: string }) => i.value), [bobPlate]);
+      assert.deepEqual(ids.json().items.filter((i: { kind: string }) => i.kind === 'plate').map((i: { value: string }) => i.value), [bobPlate]);
       const aliceIdentifierId = (await hub.app.inject({ method: 'GET', url: '/v1/me/identifiers', headers: bearer(alice) })).json().items[0].id;
       const steal = await hub.app.inject({ method: 'DELETE', url: `/v1/me/identifiers/${aliceIdentifierId}`, headers: bearer(bob) });
       assert.equal(steal.statusCode, 404);
@@ -107,7 +113,7 @@ for (const engine of testEngines()) {
         assert.equal(link.json().error.code, 'HUTONG_ERR_INVALID_PLATE');
       }
       const mine = await hub.app.inject({ method: 'GET', url: '/v1/me/identifiers', headers: bearer(alice) });
-      assert.equal(mine.json().items.length, 1, 'nothing was linked by the bad requests');
+      assert.equal(mine.json().items.filter((i: { kind: string }) => i.kind === 'plate').length, 1, 'nothing was linked by the bad requests');
     });
 
     it('requires a valid token: missing, malformed, forged and logged-out tokens get 401', async () => {
@@ -190,10 +196,11 @@ for (const engine of testEngines()) {
       assert.match(raw, /HUTONG_ERR_MALFORMED_REQUEST/);
     });
 
-    it('never writes phone numbers, plates or tokens to the logs', () => {
+    it('never writes names, national ids, phone numbers, plates or tokens to the logs', () => {
       const text = hub.logs.join('');
       assert.ok(text.length > 1000, 'the hub logged its requests');
-      for (const secret of ['13912340001', '13912340002', alicePlate, bobPlate, alice.split('.')[2]]) {
+      const [a, b] = [demoCitizen(aliceNumber, SHANGHAI), demoCitizen(bobNumber, SHANGHAI)];
+      for (const secret of [a.phone, b.phone, a.nationalId, b.nationalId, a.name, b.name, alicePlate, bobPlate, alice.split('.')[2]]) {
         assert.ok(!text.includes(secret), `logs contain ${secret.slice(0, 3)}…`);
       }
       assert.ok(!text.includes(encodeURIComponent(alicePlate)));
@@ -206,12 +213,11 @@ describe('department failures reach the citizen as distinct codes', () => {
   const [engine] = testEngines();
   let hub: TestHub;
   let token: string;
-  const plate = plateWithViolations('wuhan', '鄂A', 1);
-
   before(async () => {
     hub = await startTestHub(engine, { departmentTimeoutMs: 500 });
-    token = await hub.login('13912340101');
-    assert.equal((await hub.linkPlate(token, plate)).statusCode, 201);
+    const { token: signedIn, person } = await hub.loginPerson(7, 'wuhan');
+    token = signedIn;
+    assert.equal((await hub.linkPlate(token, person.plate)).statusCode, 201);
   });
   after(() => hub.close());
 

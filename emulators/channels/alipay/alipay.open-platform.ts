@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObj
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { readJsonBody, sendJson, type EmulatorRoute, readRawBody } from '../../http-kit.ts';
+import { actForDemoUser, httpHostname, sendAuthorizeErrorPage, withQuery } from '../demo-codes.ts';
 import { requestSignContent, signedResponseText, verifyRsa2 } from './gateway-signing.ts';
 
 /**
@@ -13,6 +14,15 @@ import { requestSignContent, signedResponseText, verifyRsa2 } from './gateway-si
  *   (`grant_type`, `code`, `biz_content`…). The request signature is checked with the app's public
  *   key; every answer is signed with the platform's private key. Methods:
  *   `alipay.system.oauth.token` and `alipay.open.app.mini.templatemessage.send`.
+ * - `GET /alipay/oauth2/publicAppAuthorize.htm?app_id&scope=auth_base|auth_user&redirect_uri&state` — the
+ *   web authorization page (openauth.alipay.com) an H5 page inside the Alipay app sends the browser
+ *   to. It acts for the person signed in to the emulated Alipay app, the cookie
+ *   `demo_user_alipay=<2088… user id>`: with it, silent authorization — 302 to the redirect URI with
+ *   `app_id`, `source=alipay_wallet`, `scope`, a fresh one-time `auth_code` and `state`; without it, a
+ *   page asking whom to sign in as, whose form (POST to the same URL, `user_id` and
+ *   `decision=allow|deny`) sets the cookie and goes on. Declining returns to the redirect URI without
+ *   an auth code. An unknown app, a bad scope, or a redirect URI off the app's authorization callback
+ *   domains gets an error page (`invalid-app-id`, `invalid-scope`, `invalid-redirect-uri`), never a redirect.
  * - `POST /alipay/_demo/auth-codes` `{ userId, appId? }` → `{ authCode, expiresInSeconds }`: what the
  *   Alipay app hands a mini program when the person agrees to log in (one-time, 5 minutes).
  * - `GET /alipay/_demo/users/{userId}/messages` — the template messages that person received, newest first.
@@ -34,6 +44,13 @@ export interface AlipayRegisteredApp {
   /** The app public key the developer uploaded (PEM, or bare base64 SPKI as the key tool prints it). */
   readonly publicKey: string;
   readonly templateIds: readonly string[];
+  /** The app's name on the authorization page; the app id without one. */
+  readonly name?: string;
+  /**
+   * The hostnames of the app's authorization callback address (授权回调地址) that web authorization
+   * may return to; an app without any cannot use web authorization.
+   */
+  readonly callbackDomains?: readonly string[];
 }
 
 export interface AlipayOpenPlatformOptions {
@@ -63,6 +80,8 @@ interface App {
   readonly appId: string;
   readonly publicKey: KeyObject;
   readonly templateIds: ReadonlySet<string>;
+  readonly name: string;
+  readonly callbackDomains: ReadonlySet<string>;
 }
 
 interface AuthCode {
@@ -79,6 +98,8 @@ interface GatewayReply {
 }
 
 const USER_ID = /^2088\d{12}$/;
+const PLATFORM_NAME = { zh: '支付宝', en: 'Alipay' } as const;
+const WEB_SCOPES = new Set(['auth_base', 'auth_user']);
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const ACCESS_TOKEN_TTL_SECONDS = 1_296_000;
 const REFRESH_TOKEN_TTL_SECONDS = 2_592_000;
@@ -94,7 +115,16 @@ function publicKeyFrom(text: string): KeyObject {
 }
 
 function demoApps(): AlipayRegisteredApp[] {
-  return [{ appId: DEMO_APP_ID, publicKey: readFileSync(DEMO_KEY_FILES.appPublic, 'utf8'), templateIds: [DEMO_TEMPLATE_ID] }];
+  return [
+    {
+      appId: DEMO_APP_ID,
+      publicKey: readFileSync(DEMO_KEY_FILES.appPublic, 'utf8'),
+      templateIds: [DEMO_TEMPLATE_ID],
+      name: '互通城市服务',
+      // The hub on loopback, whatever its port.
+      callbackDomains: ['127.0.0.1', 'localhost'],
+    },
+  ];
 }
 
 async function readFormBody(req: http.IncomingMessage): Promise<URLSearchParams> {
@@ -112,7 +142,16 @@ export function createAlipayOpenPlatform(options: AlipayOpenPlatformOptions = {}
   const maxMessagesPerUser = options.maxMessagesPerUser ?? 50;
   const platformKey = createPrivateKey(options.platformPrivateKey ?? readFileSync(DEMO_KEY_FILES.platformPrivate, 'utf8'));
   const apps = new Map<string, App>(
-    (options.apps ?? demoApps()).map((app) => [app.appId, { appId: app.appId, publicKey: publicKeyFrom(app.publicKey), templateIds: new Set(app.templateIds) }]),
+    (options.apps ?? demoApps()).map((app) => [
+      app.appId,
+      {
+        appId: app.appId,
+        publicKey: publicKeyFrom(app.publicKey),
+        templateIds: new Set(app.templateIds),
+        name: app.name ?? app.appId,
+        callbackDomains: new Set(app.callbackDomains ?? []),
+      },
+    ]),
   );
   const authCodes = new Map<string, AuthCode>();
   const refreshTokens = new Map<string, AuthCode>();
@@ -244,6 +283,40 @@ export function createAlipayOpenPlatform(options: AlipayOpenPlatformOptions = {}
     return handler(app, params, traceId);
   };
 
+  const issueAuthCode = (appId: string, userId: string): string => {
+    dropExpired(authCodes);
+    const authCode = randomBytes(16).toString('hex');
+    authCodes.set(authCode, { appId, userId, expiresAt: now() + codeTtlMs });
+    return authCode;
+  };
+
+  /** The web authorization page: the app and redirect URI checked first, then the person's side. */
+  const authorize = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const refuse = (code: string, zh: string, en: string): void => sendAuthorizeErrorPage(res, 400, { platformName: PLATFORM_NAME, code, zh, en });
+    const appId = url.searchParams.get('app_id') ?? '';
+    const scope = url.searchParams.get('scope') ?? '';
+    const redirectUri = url.searchParams.get('redirect_uri') ?? '';
+    const state = url.searchParams.get('state') ?? undefined;
+    if (!appId || !scope || !redirectUri) return refuse('missing-parameter', '缺少必选参数 app_id、scope 或 redirect_uri', 'app_id, scope or redirect_uri is missing');
+    const app = apps.get(appId);
+    if (!app) return refuse('invalid-app-id', '应用不存在，请检查 app_id', 'no app with this app_id');
+    if (!WEB_SCOPES.has(scope)) return refuse('invalid-scope', 'scope 参数无效', 'scope must be auth_base or auth_user');
+    const host = httpHostname(redirectUri);
+    if (host === undefined || !app.callbackDomains.has(host)) {
+      return refuse('invalid-redirect-uri', 'redirect_uri 与应用的授权回调地址不一致', 'redirect_uri is not on the app\'s authorization callback address');
+    }
+    const back = { app_id: app.appId, source: 'alipay_wallet', scope };
+    await actForDemoUser(req, res, url, {
+      platform: 'alipay',
+      platformName: PLATFORM_NAME,
+      appName: app.name,
+      isUserId: (userId) => USER_ID.test(userId),
+      userIdHint: { zh: '以 2088 开头的 16 位数字；演示居民为 20880000 加手机号后 8 位', en: '16 digits starting with 2088; a demo resident is 20880000 and the last 8 digits of their phone' },
+      grant: (userId) => withQuery(redirectUri, { ...back, auth_code: issueAuthCode(app.appId, userId), state }),
+      deny: () => withQuery(redirectUri, { ...back, state }),
+    });
+  };
+
   const inbox = (userId: string): AlipayTemplateMessage[] => [...(inboxes.get(userId) ?? [])].reverse();
 
   const route: EmulatorRoute = async (req, res, url) => {
@@ -267,6 +340,11 @@ export function createAlipayOpenPlatform(options: AlipayOpenPlatformOptions = {}
       return true;
     }
 
+    if (url.pathname === '/alipay/oauth2/publicAppAuthorize.htm') {
+      await authorize(req, res, url);
+      return true;
+    }
+
     if (req.method === 'POST' && url.pathname === '/alipay/_demo/auth-codes') {
       let body: { userId?: unknown; appId?: unknown };
       try {
@@ -281,10 +359,7 @@ export function createAlipayOpenPlatform(options: AlipayOpenPlatformOptions = {}
       } else if (typeof appId !== 'string' || !apps.has(appId)) {
         sendJson(res, 400, { code: 'InvalidAppId', message: 'no app with that id is registered on the emulator' });
       } else {
-        dropExpired(authCodes);
-        const authCode = randomBytes(16).toString('hex');
-        authCodes.set(authCode, { appId, userId: body.userId, expiresAt: now() + codeTtlMs });
-        sendJson(res, 201, { authCode, expiresInSeconds: codeTtlMs / 1000 });
+        sendJson(res, 201, { authCode: issueAuthCode(appId, body.userId), expiresInSeconds: codeTtlMs / 1000 });
       }
       return true;
     }

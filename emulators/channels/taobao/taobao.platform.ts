@@ -2,12 +2,20 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type http from 'node:http';
 import { readJsonBody, sendJson, type EmulatorRoute } from '../../http-kit.ts';
 import { TAOBAO_DEMO_APPS, type TaobaoAppRegistration } from './taobao.apps.ts';
-import { readDemoCodeRequest } from '../demo-codes.ts';
+import { actForDemoUser, DEMO_USER_ID_HINT, readDemoCodeRequest, sendAuthorizeErrorPage, withQuery } from '../demo-codes.ts';
 
 /**
  * The Taobao open platform emulator under `/taobao`, speaking two of Taobao's protocols:
  *
  * OAuth 2.0 (instead of `https://oauth.taobao.com`):
+ * - `GET /taobao/authorize?response_type=code&client_id&redirect_uri&state&view=web|tmall|wap` — the
+ *   authorization page, acting for the person signed in to the emulated Taobao app, the cookie
+ *   `demo_user_taobao=<userId>`: with it, silent authorization — 302 to `redirect_uri?code&state`,
+ *   the code bound to the app and that redirect_uri; without it, a page asking whom to sign in as,
+ *   whose form (POST to the same URL, `user_id` and `decision=allow|deny`) sets the cookie and goes
+ *   on. Declining redirects with `error=access_denied`. An error page instead of a redirect for
+ *   invalid_request (missing parameter, bad view, redirect_uri off the app's callback host),
+ *   invalid_client (unknown client_id), unsupported_response_type.
  * - `POST /taobao/token` (form: grant_type=authorization_code, client_id, client_secret, code,
  *   redirect_uri, view=web|tmall|wap) → `{ access_token, token_type: "Bearer", expires_in,
  *   refresh_token, re_expires_in, r1_expires_in, r2_expires_in, w1_expires_in, w2_expires_in,
@@ -63,6 +71,7 @@ const PREFIX = '/taobao/';
 const TOP_CLOCK_SKEW_MS = 10 * 60_000;
 const MESSAGE_METHOD = 'taobao.miniapp.message.send';
 const VIEWS = new Set(['web', 'tmall', 'wap']);
+const PLATFORM_NAME = { zh: '淘宝', en: 'Taobao' } as const;
 
 async function readParams(req: http.IncomingMessage, url: URL): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
@@ -217,6 +226,37 @@ export function createTaobaoPlatform(options: TaobaoPlatformOptions = {}): Taoba
     sendJson(res, 200, { miniapp_message_send_response: { msg_id: message.msgId, request_id: randomBytes(6).toString('hex') } });
   };
 
+  const issueCode = (clientId: string, redirectUri: string, userId: string): string => {
+    const t = now();
+    for (const [code, entry] of codes) if (entry.expiresAt + codeTtlMs < t) codes.delete(code);
+    const code = randomBytes(16).toString('base64url');
+    codes.set(code, { clientId, redirectUri, userId, expiresAt: t + codeTtlMs, used: false });
+    return code;
+  };
+
+  /** The authorization page: the app and redirect URI checked first, then the person's side. */
+  const authorize = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const refuse = (error: string, zh: string, en: string): void => sendAuthorizeErrorPage(res, 400, { platformName: PLATFORM_NAME, code: error, zh, en });
+    const [responseType, clientId, redirectUri] = ['response_type', 'client_id', 'redirect_uri'].map((name) => url.searchParams.get(name) ?? '');
+    const view = url.searchParams.get('view') ?? 'web';
+    if (responseType === '' || clientId === '' || redirectUri === '') return refuse('invalid_request', '缺少 response_type、client_id 或 redirect_uri 参数', 'response_type, client_id or redirect_uri is missing');
+    const app = apps.get(clientId);
+    if (!app) return refuse('invalid_client', 'client_id 无效', 'no app with this client_id');
+    if (!onCallbackHost(app, redirectUri)) return refuse('invalid_request', 'redirect_uri 与应用的回调地址不在同一域名', 'redirect_uri is not on the app\'s callback host');
+    if (responseType !== 'code') return refuse('unsupported_response_type', 'response_type 只能是 code', 'response_type must be code');
+    if (!VIEWS.has(view)) return refuse('invalid_request', 'view 只能是 web、tmall 或 wap', 'view must be web, tmall or wap');
+    const state = url.searchParams.get('state') ?? undefined;
+    await actForDemoUser(req, res, url, {
+      platform: 'taobao',
+      platformName: PLATFORM_NAME,
+      appName: app.name,
+      isUserId: () => true,
+      userIdHint: DEMO_USER_ID_HINT,
+      grant: (userId) => withQuery(redirectUri, { code: issueCode(app.clientId, redirectUri, userId), state }),
+      deny: () => withQuery(redirectUri, { error: 'access_denied', error_description: 'the user denied the authorization', state }),
+    });
+  };
+
   const demoAuthCode = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const body = await readDemoCodeRequest<{ clientId?: unknown; redirectUri?: unknown }>(req, res);
     if (!body) return;
@@ -227,11 +267,7 @@ export function createTaobaoPlatform(options: TaobaoPlatformOptions = {}): Taoba
     if (typeof redirectUri !== 'string' || !onCallbackHost(app, redirectUri)) {
       return sendJson(res, 400, { code: 'RedirectUriMismatch', message: 'redirectUri is not on the app\'s callback host' });
     }
-    const t = now();
-    for (const [code, entry] of codes) if (entry.expiresAt + codeTtlMs < t) codes.delete(code);
-    const code = randomBytes(16).toString('base64url');
-    codes.set(code, { clientId: app.clientId, redirectUri, userId: body.userId, expiresAt: t + codeTtlMs, used: false });
-    sendJson(res, 200, { code, expires_in: codeTtlMs / 1000 });
+    sendJson(res, 200, { code: issueCode(app.clientId, redirectUri, body.userId), expires_in: codeTtlMs / 1000 });
   };
 
   const inbox = (openUid: string): TaobaoMessage[] => [...(inboxes.get(openUid) ?? [])].reverse();
@@ -242,6 +278,10 @@ export function createTaobaoPlatform(options: TaobaoPlatformOptions = {}): Taoba
     if (path === '/token') {
       if (req.method !== 'POST') oauthError(res, 'invalid_request', 'the token endpoint takes POST');
       else await exchangeCode(req, res, url);
+      return true;
+    }
+    if (path === '/authorize') {
+      await authorize(req, res, url);
       return true;
     }
     if (path === '/router/rest') {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { readJsonBody, sendJson, type EmulatorRoute } from '../../http-kit.ts';
 import { WECHAT_DEMO_APPS, type WechatAppRegistration } from './wechat.apps.ts';
-import { readDemoCodeRequest } from '../demo-codes.ts';
+import { actForDemoUser, DEMO_USER_ID_HINT, httpHostname, readDemoCodeRequest, sendAuthorizeErrorPage, withQuery } from '../demo-codes.ts';
 
 /**
  * The WeChat platform emulator, speaking WeChat's wire protocol under `/wechat` (instead of
@@ -19,6 +19,16 @@ import { readDemoCodeRequest } from '../demo-codes.ts';
  * invalid appsecret, 40013 invalid appid, 40001/42001 bad or expired access token, 40003 invalid
  * openid, 40037 invalid template_id, 47003 argument invalid). The openid is per (app, person); the
  * unionid is per person across the apps of the one open-platform account.
+ *
+ * Web authorization (instead of `https://open.weixin.qq.com`):
+ * - `GET /wechat/connect/oauth2/authorize?appid&redirect_uri&response_type=code&scope=snsapi_base|snsapi_userinfo&state`
+ *   (`#wechat_redirect` stays in the browser) — acts for the person signed in to the emulated WeChat
+ *   app, the cookie `demo_user_wechat=<userId>`: with it, silent authorization — 302 to
+ *   `redirect_uri?code&state`; without it, a page asking whom to sign in as, whose form (POST to the
+ *   same URL, `user_id` and `decision=allow|deny`) sets the cookie and goes on. Declining returns to
+ *   `redirect_uri?state` without a code, as WeChat does. An error page instead of a redirect for an
+ *   unknown appid (40013), a missing parameter (10010 scope, 10011 redirect_uri, 10012 appid), a
+ *   scope the app lacks (10005), or a redirect_uri off the app's web authorization domains (10003).
  *
  * Demo endpoints, acting as the WeChat app would for a person:
  * - `POST /wechat/_demo/auth-codes { appid, userId, scope? }` → `{ code, expires_in }` (one-time, 5 minutes)
@@ -51,6 +61,8 @@ export interface WechatPlatform {
 }
 
 const PREFIX = '/wechat/';
+const PLATFORM_NAME = { zh: '微信', en: 'WeChat' } as const;
+const WEB_SCOPES = new Set(['snsapi_base', 'snsapi_userinfo']);
 /** A 'thing' keyword holds at most 20 characters. */
 const THING_MAX = 20;
 /** After a new client_credential token is issued, the previous one still works this long. */
@@ -199,6 +211,13 @@ export function createWechatPlatform(options: WechatPlatformOptions = {}): Wecha
     sendWechat(res, `{"errcode":0,"errmsg":"ok","msgid":${msgid}}`);
   };
 
+  const issueCode = (appId: string, userId: string, scope: string): string => {
+    pruneCodes();
+    const code = randomBytes(16).toString('hex');
+    codes.set(code, { appId, userId, scope, expiresAt: now() + codeTtlMs, used: false });
+    return code;
+  };
+
   const demoAuthCode = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const body = await readDemoCodeRequest<{ appid?: unknown; scope?: unknown }>(req, res);
     if (!body) return;
@@ -206,10 +225,35 @@ export function createWechatPlatform(options: WechatPlatformOptions = {}): Wecha
     if (!app) return sendJson(res, 404, { code: 'UnknownApp', message: 'no app with that appid is registered' });
     const scope = body.scope ?? 'snsapi_base';
     if (scope !== 'snsapi_base' && scope !== 'snsapi_userinfo') return sendJson(res, 400, { code: 'InvalidScope', message: 'scope must be snsapi_base or snsapi_userinfo' });
-    pruneCodes();
-    const code = randomBytes(16).toString('hex');
-    codes.set(code, { appId: app.appId, userId: body.userId, scope, expiresAt: now() + codeTtlMs, used: false });
-    sendJson(res, 200, { code, expires_in: codeTtlMs / 1000 });
+    sendJson(res, 200, { code: issueCode(app.appId, body.userId, scope), expires_in: codeTtlMs / 1000 });
+  };
+
+  /** The web authorization page: the app and redirect URI checked first, then the person's side. */
+  const authorize = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const refuse = (code: number | string, zh: string, en: string): void =>
+      sendAuthorizeErrorPage(res, 400, { platformName: PLATFORM_NAME, code: String(code), zh, en });
+    const param = (name: string): string => url.searchParams.get(name) ?? '';
+    const redirectUri = param('redirect_uri');
+    const scope = param('scope');
+    if (param('appid') === '') return refuse(10012, 'appid 不能为空', 'appid is missing');
+    if (redirectUri === '') return refuse(10011, 'redirect_uri 不能为空', 'redirect_uri is missing');
+    if (scope === '') return refuse(10010, 'scope 不能为空', 'scope is missing');
+    const app = apps.get(param('appid'));
+    if (!app) return refuse(40013, 'appid 参数错误', 'invalid appid');
+    if (param('response_type') !== 'code') return refuse('response_type', 'response_type 参数错误', 'response_type must be code');
+    if (!WEB_SCOPES.has(scope)) return refuse(10005, '此公众号并没有这些 scope 的权限', 'the app has no such scope');
+    const host = httpHostname(redirectUri);
+    if (host === undefined || !app.webAuthDomains.includes(host)) return refuse(10003, 'redirect_uri 参数错误', 'redirect_uri is not on the app\'s web authorization domains');
+    const state = url.searchParams.get('state') ?? undefined;
+    await actForDemoUser(req, res, url, {
+      platform: 'wechat',
+      platformName: PLATFORM_NAME,
+      appName: app.name,
+      isUserId: () => true,
+      userIdHint: DEMO_USER_ID_HINT,
+      grant: (userId) => withQuery(redirectUri, { code: issueCode(app.appId, userId, scope), state }),
+      deny: () => withQuery(redirectUri, { state }),
+    });
   };
 
   const inbox = (openid: string): WechatSubscribeMessage[] => [...(inboxes.get(openid) ?? [])].reverse();
@@ -220,6 +264,10 @@ export function createWechatPlatform(options: WechatPlatformOptions = {}): Wecha
     if (path === '/sns/oauth2/access_token') {
       if (req.method !== 'GET') fail(res, 43001, 'require GET method', 'text/plain');
       else exchangeCode(res, url);
+      return true;
+    }
+    if (path === '/connect/oauth2/authorize') {
+      await authorize(req, res, url);
       return true;
     }
     if (path === '/cgi-bin/token') {

@@ -2,12 +2,20 @@ import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { readJsonBody, sendJson, type EmulatorRoute } from '../../http-kit.ts';
 import { WEIBO_DEMO_APPS, type WeiboAppRegistration } from './weibo.apps.ts';
-import { readDemoCodeRequest } from '../demo-codes.ts';
+import { actForDemoUser, DEMO_USER_ID_HINT, readDemoCodeRequest, sendAuthorizeErrorPage, withQuery } from '../demo-codes.ts';
 
 /**
  * The Weibo open platform emulator, speaking Weibo's wire protocol under `/weibo` (instead of
  * `https://api.weibo.com`):
  *
+ * - `GET /weibo/oauth2/authorize?client_id&redirect_uri&response_type=code&state&display=mobile` — the
+ *   authorization page, acting for the person signed in to the emulated Weibo app, the cookie
+ *   `demo_user_weibo=<userId>`: with it, silent authorization — 302 to `redirect_uri?code&state`, the
+ *   code bound to the app and that redirect_uri; without it, a page asking whom to sign in as, whose
+ *   form (POST to the same URL, `user_id` and `decision=allow|deny`) sets the cookie and goes on.
+ *   Declining redirects with `error=access_denied&error_code=21330`. An error page instead of a
+ *   redirect for 21323 (missing client_id or redirect_uri), 21324 (unknown client_id), 21322
+ *   (redirect_uri off the app's callback host), 21329 (response_type other than code).
  * - `POST /weibo/oauth2/access_token` (form, or query string as Weibo also takes: client_id,
  *   client_secret, grant_type=authorization_code, code, redirect_uri) → `{ access_token, remind_in,
  *   expires_in, uid, isRealName }`; `uid` is a string, global to Weibo.
@@ -61,7 +69,10 @@ const OAUTH_ERRORS: Record<number, string> = {
   21324: 'invalid_client',
   21325: 'invalid_grant',
   21328: 'unsupported_grant_type',
+  21329: 'unsupported_response_type',
+  21330: 'access_denied',
 };
+const PLATFORM_NAME = { zh: '微博', en: 'Weibo' } as const;
 
 async function readParams(req: http.IncomingMessage, url: URL): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
@@ -182,6 +193,39 @@ export function createWeiboPlatform(options: WeiboPlatformOptions = {}): WeiboPl
     });
   };
 
+  const issueCode = (clientId: string, redirectUri: string, userId: string): string => {
+    const t = now();
+    for (const [code, entry] of codes) if (entry.expiresAt + codeTtlMs < t) codes.delete(code);
+    const code = randomBytes(16).toString('hex');
+    codes.set(code, { clientId, redirectUri, userId, expiresAt: t + codeTtlMs, used: false });
+    return code;
+  };
+
+  /** The authorization page: the app and redirect URI checked first, then the person's side. */
+  const authorize = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const refuse = (errorCode: number, zh: string, en: string): void =>
+      sendAuthorizeErrorPage(res, 400, { platformName: PLATFORM_NAME, code: `${errorCode} ${OAUTH_ERRORS[errorCode]}`, zh, en });
+    const clientId = url.searchParams.get('client_id') ?? '';
+    const redirectUri = url.searchParams.get('redirect_uri') ?? '';
+    const responseType = url.searchParams.get('response_type') ?? 'code';
+    if (clientId === '' || redirectUri === '') return refuse(21323, '缺少 client_id 或 redirect_uri 参数', 'client_id or redirect_uri is missing');
+    const app = apps.get(clientId);
+    if (!app) return refuse(21324, 'client_id 无效', 'no app with this client_id');
+    if (!onCallbackHost(app, redirectUri)) return refuse(21322, '重定向地址不匹配', 'redirect_uri is not on the app\'s callback host');
+    if (responseType !== 'code') return refuse(21329, '不支持的 response_type', 'response_type must be code');
+    const state = url.searchParams.get('state') ?? undefined;
+    await actForDemoUser(req, res, url, {
+      platform: 'weibo',
+      platformName: PLATFORM_NAME,
+      appName: app.name,
+      isUserId: () => true,
+      userIdHint: DEMO_USER_ID_HINT,
+      grant: (userId) => withQuery(redirectUri, { code: issueCode(app.clientId, redirectUri, userId), state }),
+      deny: () =>
+        withQuery(redirectUri, { error_uri: '/oauth2/authorize', error: 'access_denied', error_description: 'user denied your request.', state, error_code: '21330' }),
+    });
+  };
+
   const demoAuthCode = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const body = await readDemoCodeRequest<{ clientId?: unknown; redirectUri?: unknown }>(req, res);
     if (!body) return;
@@ -192,11 +236,7 @@ export function createWeiboPlatform(options: WeiboPlatformOptions = {}): WeiboPl
     if (typeof redirectUri !== 'string' || !onCallbackHost(app, redirectUri)) {
       return sendJson(res, 400, { code: 'RedirectUriMismatch', message: 'redirectUri is not on the app\'s callback host' });
     }
-    const t = now();
-    for (const [code, entry] of codes) if (entry.expiresAt + codeTtlMs < t) codes.delete(code);
-    const code = randomBytes(16).toString('hex');
-    codes.set(code, { clientId: app.clientId, redirectUri, userId: body.userId, expiresAt: t + codeTtlMs, used: false });
-    sendJson(res, 200, { code, expires_in: codeTtlMs / 1000 });
+    sendJson(res, 200, { code: issueCode(app.clientId, redirectUri, body.userId), expires_in: codeTtlMs / 1000 });
   };
 
   const inbox = (uid: string): WeiboDirectMessage[] => [...(inboxes.get(uid) ?? [])].reverse();
@@ -207,6 +247,10 @@ export function createWeiboPlatform(options: WeiboPlatformOptions = {}): WeiboPl
     if (path === '/oauth2/access_token') {
       if (req.method !== 'POST') sendJson(res, 405, { error: 'HTTP METHOD is not suported for this request!', error_code: 10021, request: path });
       else await exchangeCode(req, res, url);
+      return true;
+    }
+    if (path === '/oauth2/authorize') {
+      await authorize(req, res, url);
       return true;
     }
     if (path === '/2/direct_messages/new.json') {

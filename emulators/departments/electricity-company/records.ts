@@ -5,6 +5,7 @@
  * summer and winter. Seeded by `city|account`; the 6 billing months before the reference month.
  */
 import { addMonths, chinaDate, cityRegion, CITY_DISTRICTS, fenToYuan, maskedName, SeededRandom, type RestCityId } from '../kit/synthetic.ts';
+import { holderOf, maskName } from '../../population.ts';
 
 /** Pay status codes on the wire: '0' 未缴费, '1' 已缴费, '2' 已逾期 (欠费). */
 export type ElectricityPayStatus = '0' | '1' | '2';
@@ -31,7 +32,7 @@ export interface ElectricityBill {
 export interface ElectricityAccount {
   /** 户号, 10 digits. */
   consNo: string;
-  /** 户名, masked. */
+  /** 户名: the account holder's name, masked (张*明). */
   consName: string;
   /** 用电地址, masked. */
   elecAddr: string;
@@ -100,10 +101,37 @@ export function generateElectricityBills(cityId: string, account: string, refere
     reading += kWh;
   }
   const district = random.pick(CITY_DISTRICTS[cityId as RestCityId]);
+  // The name is the holder's; the draw that once invented it stays, so the address drawn after it is unchanged.
+  maskedName(random);
   return {
     consNo: account,
-    consName: maskedName(random),
+    consName: maskName(accountHolder(cityId, account).name),
     elecAddr: `${region.nameZh}${district}****${random.int(1, 30)}号${random.int(1, 30)}0${random.int(1, 4)}室`,
     bills: bills.reverse(),
   };
+}
+
+/** The company's own accounts: the city's 4-digit area code, then 1, then 5 digits. */
+export function isIssuedAccount(cityId: string, account: string): boolean {
+  return new RegExp(`^${cityRegion(cityId).regionCode.slice(0, 4)}1\\d{5}$`).test(account);
+}
+
+/** Who holds an account, by the rules of `emulators/population.ts`. */
+function accountHolder(cityId: string, account: string): { nationalId: string; name: string } {
+  const holder = holderOf(cityId, 'electricity-account', account);
+  if (!holder) throw new RangeError(`No emulated department for city "${cityId}"`);
+  return holder;
+}
+
+/**
+ * Whether the holder of an account has this name (and this national id, when one is given), or
+ * undefined when the company issued no such account.
+ *
+ * @example
+ *   isAccountHolder('shanghai', '3100100003', '张明') // false unless 张明 holds it
+ */
+export function isAccountHolder(cityId: string, account: string, name: string, nationalId?: string): boolean | undefined {
+  if (!isIssuedAccount(cityId, account)) return undefined;
+  const holder = accountHolder(cityId, account);
+  return holder.name === name && (nationalId === undefined || holder.nationalId === nationalId);
 }

@@ -5,12 +5,16 @@
  *
  * - `POST /electricity/{city}/oauth/token` — `grant_type=client_credentials` → `{ access_token, token_type, expires_in }`
  * - `GET  /electricity/{city}/api/v1/consumers/{consNo}/bills` — the last 6 months' bills of a 10-digit account
+ * - `POST /electricity/{city}/api/v1/consumers/{consNo}/holder-verification` with `{ "consName": "<户名>", "certNo"?: "<证件号码>" }` —
+ *   whether the account's holder has that name (and id, when given):
+ *   `data: { consNo, checkResult: "1" | "0", checkResultName: "一致" | "不一致" }`; 404 for an account the company did not issue
  */
 import { randomBytes } from 'node:crypto';
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute, header, sameSecret, secretFromEnv, type RestCall } from '../kit/router.ts';
-import { generateElectricityBills } from './records.ts';
+import { validateNationalId } from '../../../src/model/identifiers.ts';
+import { departmentRoute, header, isPersonName, jsonObjectOf, sameSecret, secretFromEnv, type RestCall } from '../kit/router.ts';
+import { generateElectricityBills, isAccountHolder } from './records.ts';
 
 export const ELECTRICITY_SEGMENT = 'electricity';
 export const ELECTRICITY_DEMO_CLIENT_ID = 'hutong-demo-client';
@@ -111,6 +115,26 @@ export function createElectricityRoute(context: EmulatorContext, options: Electr
           const account = call.params.consNo!;
           if (!/^\d{10}$/.test(account)) return call.send(400, errorBody(400, '户号应为10位数字 / consNo must be 10 digits'));
           call.send(200, { code: '00000', message: '成功', data: generateElectricityBills(call.city, account, context.referenceDate) });
+        },
+      },
+      {
+        method: 'POST',
+        path: '/api/v1/consumers/:consNo/holder-verification',
+        handle: (call) => {
+          const account = call.params.consNo!;
+          if (!/^\d{10}$/.test(account)) return call.send(400, errorBody(400, '户号应为10位数字 / consNo must be 10 digits'));
+          const body = jsonObjectOf(call.body);
+          if (!body) return call.send(400, errorBody(400, '请求体应为JSON对象 / the body must be a JSON object'));
+          if (!isPersonName(body.consName)) return call.send(400, errorBody(400, '户名格式错误 / consName must be a name'));
+          let certNo: string | undefined;
+          if (body.certNo !== undefined) {
+            const id = typeof body.certNo === 'string' ? validateNationalId(body.certNo, context.referenceDate) : undefined;
+            if (!id?.ok) return call.send(400, errorBody(400, '证件号码格式错误 / certNo must be a national id'));
+            certNo = id.value;
+          }
+          const holder = isAccountHolder(call.city, account, body.consName, certNo);
+          if (holder === undefined) return call.send(404, errorBody(404, '户号不存在 / no such account'));
+          call.send(200, { code: '00000', message: '成功', data: { consNo: account, checkResult: holder ? '1' : '0', checkResultName: holder ? '一致' : '不一致' } });
         },
       },
     ],

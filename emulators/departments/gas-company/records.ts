@@ -5,6 +5,7 @@
  * Seeded by `city|account`; the 6 billing months before the reference month.
  */
 import { addMonths, chinaDate, cityRegion, CITY_DISTRICTS, fenToYuan, maskedName, SeededRandom, type RestCityId } from '../kit/synthetic.ts';
+import { holderOf, maskName } from '../../population.ts';
 
 export interface GasBill {
   /** 账单号. */
@@ -31,7 +32,7 @@ export interface GasBill {
 
 export interface GasAccount {
   userNo: string;
-  /** 户名, masked. */
+  /** 户名: the account holder's name, masked (张*明). */
   userName: string;
   /** 用气地址, masked. */
   address: string;
@@ -91,10 +92,37 @@ export function generateGasBills(cityId: string, account: string, referenceDate:
     reading += volume;
   }
   const district = random.pick(CITY_DISTRICTS[cityId as RestCityId]);
+  // The name is the holder's; the draw that once invented it stays, so the address drawn after it is unchanged.
+  maskedName(random);
   return {
     userNo: account,
-    userName: maskedName(random),
+    userName: maskName(accountHolder(cityId, account).name),
     address: `${region.nameZh}${district}****${random.int(1, 40)}弄${random.int(1, 20)}号`,
     billList: bills.reverse(),
   };
+}
+
+/** The company's own user numbers: the city's 4-digit area code, then 2, then 5 digits. */
+export function isIssuedUserNo(cityId: string, account: string): boolean {
+  return new RegExp(`^${cityRegion(cityId).regionCode.slice(0, 4)}2\\d{5}$`).test(account);
+}
+
+/** Who holds a user number, by the rules of `emulators/population.ts`. */
+function accountHolder(cityId: string, account: string): { nationalId: string; name: string } {
+  const holder = holderOf(cityId, 'gas-account', account);
+  if (!holder) throw new RangeError(`No emulated department for city "${cityId}"`);
+  return holder;
+}
+
+/**
+ * Whether the holder of a user number has this name (and this national id, when one is given), or
+ * undefined when the company issued no such number.
+ *
+ * @example
+ *   isUserHolder('shanghai', '3100200003', '张明') // false unless 张明 holds it
+ */
+export function isUserHolder(cityId: string, account: string, name: string, nationalId?: string): boolean | undefined {
+  if (!isIssuedUserNo(cityId, account)) return undefined;
+  const holder = accountHolder(cityId, account);
+  return holder.name === name && (nationalId === undefined || holder.nationalId === nationalId);
 }

@@ -3,11 +3,15 @@
  * `{ resultCode: "0000", resultMsg, result }`.
  *
  * - `GET /gas/{city}/api/bill/query?userNo={10 digits}` — the last 6 months' bills of an account
+ * - `POST /gas/{city}/api/user/verify` with `{ "userNo": "<用户号>", "userName": "<户名>", "idNo"?: "<身份证号>" }` —
+ *   whether the account's holder has that name (and id, when given): `result: { userNo, verifyFlag: "Y" | "N" }`;
+ *   404 for a user number the company did not issue
  */
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute, header, sameSecret, secretFromEnv } from '../kit/router.ts';
-import { generateGasBills } from './records.ts';
+import { validateNationalId } from '../../../src/model/identifiers.ts';
+import { departmentRoute, header, isPersonName, jsonObjectOf, sameSecret, secretFromEnv } from '../kit/router.ts';
+import { generateGasBills, isUserHolder } from './records.ts';
 
 export const GAS_SEGMENT = 'gas';
 export const GAS_API_KEY_HEADER = 'X-App-Key';
@@ -42,6 +46,26 @@ export function createGasRoute(context: EmulatorContext, options: GasOptions = {
           const account = call.url.searchParams.get('userNo');
           if (account === null || !/^\d{10}$/.test(account)) return call.send(400, errorBody(400, '用户号应为10位数字 / userNo must be 10 digits'));
           call.send(200, { resultCode: '0000', resultMsg: '查询成功', result: generateGasBills(call.city, account, context.referenceDate) });
+        },
+      },
+      {
+        method: 'POST',
+        path: '/api/user/verify',
+        handle: (call) => {
+          const body = jsonObjectOf(call.body);
+          if (!body) return call.send(400, errorBody(400, '请求体应为JSON对象 / the body must be a JSON object'));
+          const { userNo, userName } = body;
+          if (typeof userNo !== 'string' || !/^\d{10}$/.test(userNo)) return call.send(400, errorBody(400, '用户号应为10位数字 / userNo must be 10 digits'));
+          if (!isPersonName(userName)) return call.send(400, errorBody(400, '户名格式错误 / userName must be a name'));
+          let idNo: string | undefined;
+          if (body.idNo !== undefined) {
+            const id = typeof body.idNo === 'string' ? validateNationalId(body.idNo, context.referenceDate) : undefined;
+            if (!id?.ok) return call.send(400, errorBody(400, '身份证号格式错误 / idNo must be a national id'));
+            idNo = id.value;
+          }
+          const holder = isUserHolder(call.city, userNo, userName, idNo);
+          if (holder === undefined) return call.send(404, errorBody(404, '用户号不存在 / no such userNo'));
+          call.send(200, { resultCode: '0000', resultMsg: '核验完成', result: { userNo, verifyFlag: holder ? 'Y' : 'N' } });
         },
       },
     ],

@@ -157,3 +157,18 @@ export function secretFromEnv(name: string, demoDefault: string): string {
   const value = process.env[name];
   return value ?? demoDefault;
 }
+
+/** The body as a JSON object, or undefined when it is empty, not JSON, or JSON of another shape. */
+export function jsonObjectOf(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a value is a person's name as registers write it: Han characters (or Latin letters), a middle dot, spaces. */
+export function isPersonName(value: unknown): value is string {
+  return typeof value === 'string' && /^[\p{Script=Han}·A-Za-z ]{1,30}$/u.test(value);
+}

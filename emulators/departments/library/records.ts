@@ -4,7 +4,8 @@
  * renewCount/maxRenew 续借次数). Loans last 30 days and each renewal adds 30 days to the due date.
  * Seeded by `city|card`, counted from `referenceDate`.
  */
-import { addDays, chinaDate, chinaDateTime, chinaInstant, cityRegion, daysBetween, maskedName, SeededRandom, type RestCityId } from '../kit/synthetic.ts';
+import { addDays, chinaDate, chinaDateTime, chinaInstant, cityRegion, daysBetween, SeededRandom, type RestCityId } from '../kit/synthetic.ts';
+import { holderOf, maskName } from '../../population.ts';
 
 export const LOAN_PERIOD_DAYS = 30;
 
@@ -30,7 +31,7 @@ export interface LibraryLoanRecord {
 export interface LibraryReader {
   /** 读者证号, 12 digits. */
   rdid: string;
-  /** 读者姓名, masked. */
+  /** 读者姓名: the card holder's name, masked (张*明). */
   rdName: string;
   libName: string;
   loans: LibraryLoanRecord[];
@@ -120,7 +121,29 @@ export function generateLibraryLoans(cityId: string, card: string, referenceDate
       overdueDays,
     };
   });
-  return { rdid: card, rdName: maskedName(random), libName: LIBRARY_NAMES[cityId as RestCityId], loans };
+  return { rdid: card, rdName: maskName(cardHolder(cityId, card).name), libName: LIBRARY_NAMES[cityId as RestCityId], loans };
+}
+
+/** Cards the library issued: the city's 6-digit region code, then 6 digits. */
+export function isIssuedCard(cityId: string, card: string): boolean {
+  return new RegExp(`^${cityRegion(cityId).regionCode}\\d{6}$`).test(card);
+}
+
+/** Who holds a card, by the rules of `emulators/population.ts`. */
+function cardHolder(cityId: string, card: string): { nationalId: string; name: string } {
+  const holder = holderOf(cityId, 'library-card', card);
+  if (!holder) throw new RangeError(`No emulated department for city "${cityId}"`);
+  return holder;
+}
+
+/**
+ * Whether a reader card is held by the person with this national id and name (both must agree), or
+ * undefined when the library issued no such card.
+ */
+export function isCardHolder(cityId: string, card: string, nationalId: string, name: string): boolean | undefined {
+  if (!isIssuedCard(cityId, card)) return undefined;
+  const holder = cardHolder(cityId, card);
+  return holder.nationalId === nationalId && holder.name === name;
 }
 
 /** Why a renewal is refused, or undefined when it may go ahead. */

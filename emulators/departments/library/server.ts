@@ -5,11 +5,15 @@
  * - `GET  /library/{city}/readers/{rdid}/loans` — the current loans of a 12-digit reader card
  * - `POST /library/{city}/readers/{rdid}/loans/{loanId}/renewal` — renew: the new due date, or 409
  *   when no renewals are left or the loan is overdue
+ * - `POST /library/{city}/readers/{rdid}/verification` with `{ "idCardNo": "<身份证号>", "rdName": "<读者姓名>" }` —
+ *   whether the card's holder is that person (id and name must both agree): `data: { rdid, matched: true | false }`;
+ *   404 for a card the library did not issue
  */
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute, type RestCall } from '../kit/router.ts';
-import { generateLibraryLoans, renewalRefusal, renewedLoan, type LibraryReader } from './records.ts';
+import { validateNationalId } from '../../../src/model/identifiers.ts';
+import { departmentRoute, isPersonName, jsonObjectOf, type RestCall } from '../kit/router.ts';
+import { generateLibraryLoans, isCardHolder, renewalRefusal, renewedLoan, type LibraryReader } from './records.ts';
 
 export const LIBRARY_SEGMENT = 'library';
 
@@ -64,6 +68,22 @@ export function createLibraryRoute(context: EmulatorContext): EmulatorRoute {
           const renewed = renewedLoan(loan);
           reader.loans[index] = renewed;
           call.send(200, { code: 0, message: '续借成功', data: { ...renewed, previousDueDate: loan.dueDate } });
+        },
+      },
+      {
+        method: 'POST',
+        path: '/readers/:rdid/verification',
+        handle: (call) => {
+          const card = call.params.rdid!;
+          if (!/^\d{12}$/.test(card)) return call.send(400, errorBody(400, '读者证号应为12位数字 / the reader card number must be 12 digits'));
+          const body = jsonObjectOf(call.body);
+          if (!body) return call.send(400, errorBody(400, '请求体应为JSON对象 / the body must be a JSON object'));
+          const id = typeof body.idCardNo === 'string' ? validateNationalId(body.idCardNo, context.referenceDate) : undefined;
+          if (!id?.ok) return call.send(400, errorBody(400, '身份证号格式错误 / idCardNo must be a national id'));
+          if (!isPersonName(body.rdName)) return call.send(400, errorBody(400, '读者姓名格式错误 / rdName must be a name'));
+          const matched = isCardHolder(call.city, card, id.value, body.rdName);
+          if (matched === undefined) return call.send(404, errorBody(404, '读者证不存在 / no such reader card'));
+          call.send(200, { code: 0, message: '核验完成', data: { rdid: card, matched } });
         },
       },
     ],

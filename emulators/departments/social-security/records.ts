@@ -5,6 +5,7 @@
  * aae002 费款所属期 ("yyyyMM"), aae140 险种类型. Balances are yuan strings. Seeded by `city|national id`.
  */
 import { addDays, addMonths, addYears, birthDateOf, chinaDate, cityRegion, maskedName, SeededRandom, fenToYuan } from '../kit/synthetic.ts';
+import { maskName, residentName } from '../../population.ts';
 
 /** 人员参保状态: '1' 正常参保 (contributing), '2' 暂停缴费 (suspended). */
 export type InsuredState = '1' | '2';
@@ -12,7 +13,7 @@ export type InsuredState = '1' | '2';
 export interface InsuranceSummary {
   /** 公民身份号码, masked as the system prints it. */
   aac002: string;
-  /** 姓名, masked. */
+  /** 姓名 the public-security register holds for the id, masked (张*明). */
   aac003: string;
   /** 单位名称: the (last) employer. */
   aab004: string;
@@ -82,9 +83,11 @@ export function generateInsuranceSummary(cityId: string, nationalId: string, ref
   const pensionFen = Math.round(months * baseYuan * 8 * (1 + (0.025 * months) / 12));
   const medicalFen = random.int(0, 3_000_000);
   const masked = `${id.slice(0, 6)}********${id.slice(14)}`;
+  // The name comes from the register; the draw that once invented it stays, so every value drawn after it is unchanged.
+  maskedName(random);
   return {
     aac002: masked,
-    aac003: maskedName(random),
+    aac003: maskName(residentName(id)),
     aab004: `${region.nameZh.replace(/市$/, '')}${random.pick(FIRMS)}${random.pick(TRADES)}有限公司`,
     aac008: active ? '1' : '2',
     aac008mc: active ? '正常参保' : '暂停缴费',

@@ -19,6 +19,7 @@ import {
   SeededRandom,
   type RestCityId,
 } from '../kit/synthetic.ts';
+import { holderOf, maskName, residentName } from '../../population.ts';
 
 /** Licence status codes (驾驶证状态) the emulator uses, with their names on the wire. */
 export const LICENCE_STATES = { A: '正常', D: '暂扣', F: '吊销', M: '超过有效期' } as const;
@@ -28,7 +29,7 @@ export type LicenceStateCode = keyof typeof LICENCE_STATES;
 export interface LegacyLicence {
   /** 驾驶证号: the holder's national id. */
   JSZH: string;
-  /** 姓名, masked. */
+  /** 姓名 of the holder the public-security register names for the id, masked (张*明). */
   XM: string;
   /** 准驾车型, e.g. "C1". */
   ZJCX: string;
@@ -162,9 +163,11 @@ export function generateLicence(cityId: string, nationalId: string, referenceDat
   let clearing = addYears(firstIssued, Number(today.slice(0, 4)) - Number(firstIssued.slice(0, 4)));
   if (clearing <= today) clearing = addYears(clearing, 1);
 
+  // The name comes from the register; the draw that once invented it stays, so every value drawn after it is unchanged.
+  maskedName(random);
   return {
     JSZH: id,
-    XM: maskedName(random),
+    XM: maskName(residentName(id)),
     ZJCX: random.weighted(LICENCE_CLASSES),
     LJJF: String(points),
     QFRQ: clearing,
@@ -203,6 +206,17 @@ export function isLocalPlate(cityId: string, plate: string): boolean {
   if (chars[0] !== prefix[0]) return false;
   // Beijing and Shanghai issue many office letters; elsewhere one letter is one city.
   return cityId === 'beijing' || cityId === 'shanghai' || chars[1] === prefix[1];
+}
+
+/**
+ * Whether the registered owner of a vehicle of the city is the person with this national id and
+ * name (both must agree), or undefined when the plate is not registered in the city. Owners are
+ * the people of `emulators/population.ts`.
+ */
+export function isRegisteredOwner(cityId: string, plate: string, nationalId: string, name: string): boolean | undefined {
+  if (!isLocalPlate(cityId, plate)) return undefined;
+  const owner = holderOf(cityId, 'plate', plate);
+  return owner !== undefined && owner.nationalId === nationalId && owner.name === name;
 }
 
 /** The plate type code implied by the plate's shape (GA 24.7). */

@@ -4,14 +4,17 @@
  *
  * - `GET /vehicle-administration/{city}/drivers/{sfzmhm}/licence` — the licence held under a national id
  * - `GET /vehicle-administration/{city}/vehicles/{hphm}[?hpzl=02]` — a local vehicle with its inspection due date
+ * - `POST /vehicle-administration/{city}/vehicles/{hphm}/owner-check` with `{ "sfzmhm": "<身份证明号码>", "xm": "<姓名>" }` —
+ *   whether the registered owner is that person: `data: { HPHM, HDJG: "1" | "0", HDJGMC: "一致" | "不一致" }`
+ *   (核对结果; both the id and the name must agree); 404 when the vehicle is not registered in the city
  * - `GET /vehicle-administration/{city}/inspection/stations` — the city's inspection stations
  * - `GET /vehicle-administration/{city}/inspection/slots[?jczbh=&yyrq=&pageNo=&pageSize=]` — half-hour slots, next 7 days
  */
 import { validateNationalId, validatePlate } from '../../../src/model/identifiers.ts';
 import type { EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
-import { departmentRoute, header, readPaging, sameSecret, secretFromEnv, type RestCall } from '../kit/router.ts';
-import { generateInspectionSlots, generateLicence, generateVehicle, inspectionStations, plateTypeOfPlate } from './records.ts';
+import { departmentRoute, header, isPersonName, jsonObjectOf, readPaging, sameSecret, secretFromEnv, type RestCall } from '../kit/router.ts';
+import { generateInspectionSlots, generateLicence, generateVehicle, inspectionStations, isRegisteredOwner, plateTypeOfPlate } from './records.ts';
 
 export const VEHICLE_ADMINISTRATION_SEGMENT = 'vehicle-administration';
 /** The key the emulator accepts when `VEHICLE_ADMIN_API_KEY` is not set; the city YAML falls back to the same. */
@@ -68,6 +71,22 @@ export function createVehicleAdministrationRoute(context: EmulatorContext, optio
           const vehicle = generateVehicle(call.city, plate.value.plate, referenceDate);
           if (!vehicle) return call.send(404, errorBody(404, '非本市登记机动车 / the vehicle is not registered in this city'));
           ok(call, vehicle);
+        },
+      },
+      {
+        method: 'POST',
+        path: '/vehicles/:hphm/owner-check',
+        handle: (call) => {
+          const plate = validatePlate(call.params.hphm!);
+          if (!plate.ok) return call.send(400, errorBody(400, '号牌号码格式错误 / invalid plate number'));
+          const body = jsonObjectOf(call.body);
+          if (!body) return call.send(400, errorBody(400, '请求体应为JSON对象 / the body must be a JSON object'));
+          const id = typeof body.sfzmhm === 'string' ? validateNationalId(body.sfzmhm, referenceDate) : undefined;
+          if (!id?.ok) return call.send(400, errorBody(400, '身份证明号码格式错误 / invalid sfzmhm'));
+          if (!isPersonName(body.xm)) return call.send(400, errorBody(400, '姓名格式错误 / xm must be a name'));
+          const owner = isRegisteredOwner(call.city, plate.value.plate, id.value, body.xm);
+          if (owner === undefined) return call.send(404, errorBody(404, '非本市登记机动车 / the vehicle is not registered in this city'));
+          ok(call, { HPHM: plate.value.plate, HDJG: owner ? '1' : '0', HDJGMC: owner ? '一致' : '不一致' }, '核查完成');
         },
       },
       {

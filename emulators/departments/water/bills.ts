@@ -6,6 +6,7 @@
  * utility writes them: billing month `YYYYMM`, dates `YYYYMMDD`, amounts yuan strings with two
  * decimals, whole cubic metres, and a Chinese status (未缴 unpaid, 已缴 paid, 逾期 overdue).
  */
+import { holderOf, maskName } from '../../population.ts';
 
 /** The cities whose water company the emulator stands in for, with their GB/T 2260 code and price. */
 const WATER_CITIES = {
@@ -134,13 +135,15 @@ export function householdOfAccount(cityId: string, account: string, households =
   return n >= 1 && n <= households ? n : undefined;
 }
 
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高'];
-const GIVEN = ['明', '华', '伟', '芳', '娟', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '涛', '超', '霞', '平', '刚'];
-
-/** The household's name as the utility prints it: surname, a star, and the last character (张*明, 李*). */
-function maskedHolderName(cityId: string, n: number): string {
-  const surname = pick(SURNAMES, `${cityId}|${n}|surname`);
-  return unit(`${cityId}|${n}|single`) < 0.3 ? `${surname}*` : `${surname}*${pick(GIVEN, `${cityId}|${n}|given`)}`;
+/**
+ * The household's name as the utility prints it (张*明, 李*): its holder's, by the rules of
+ * `emulators/population.ts`. That module numbers households by this file's accounts; the two
+ * import each other, and only call each other's functions, never at load.
+ */
+function printedHolderName(cityId: string, account: string): string {
+  const holder = holderOf(cityId, 'water-account', account);
+  if (!holder) throw new RangeError(`No emulated water company for city "${cityId}"`);
+  return maskName(holder.name);
 }
 
 /** Months since year 0, so months are plain integers. */
@@ -193,9 +196,10 @@ export function waterBill(cityId: string, n: number, period: string, referenceDa
   const monthsAgo = monthIndex(chinaCompactDate(referenceDate).slice(0, 6)) - month;
   const paid = unit(`${cityId}|${n}|${period}|paid`) < (monthsAgo <= 1 ? 0.4 : 0.9);
   const status: WaterBillStatus = paid ? '已缴' : dueOn < chinaCompactDate(referenceDate) ? '逾期' : '未缴';
+  const account = deterministicWaterAccount(cityId, n);
   return {
-    account: deterministicWaterAccount(cityId, n),
-    holderName: maskedHolderName(cityId, n),
+    account,
+    holderName: printedHolderName(cityId, account),
     period,
     previousReading,
     currentReading,

@@ -9,6 +9,7 @@ import { startEmulators, type RunningEmulators } from '../../index.ts';
 import { billFileName, writeBillFile } from './bill-file.ts';
 import { deterministicWaterAccount, generateBillRows, householdOfAccount, type WaterBalance } from './bills.ts';
 import { waterDropFolder } from './server.ts';
+import { demoResident, holderOf, maskName } from '../../population.ts';
 
 const REFERENCE_DATE = new Date('2026-11-25T10:00:00+08:00');
 const ZH_HEADER = '户号,户名,账期,上期读数,本期读数,用水量(立方米),应缴金额(元),缴费截止日,状态';
@@ -93,6 +94,19 @@ describe('water company emulator', () => {
       const unpaidDue = balance.bills.filter((b) => b.status !== '已缴').map((b) => b.dueOn).sort();
       assert.equal(balance.dueOn, unpaidDue[0] ?? null);
     }
+  });
+
+  it('prints each household under its holder’s name, masked, as the population has it', async () => {
+    const { data } = await readBack(path.join(waterDropFolder(dropDir, 'shanghai'), 'WATER_BILL_310000_202610.csv'));
+    const printed = new Map(data.map((line) => [line.split(',')[0], line.split(',')[1]]));
+    const shanghai = { id: 'shanghai', regionCode: '310000', platePrefix: '沪A' };
+    for (const n of [1, 2, 200]) {
+      const person = demoResident(n, shanghai);
+      assert.equal(printed.get(person.waterAccount), maskName(person.name), `demo resident ${n}`);
+    }
+    // Households past the demo residents belong to strangers, named all the same.
+    const account = deterministicWaterAccount('shanghai', 700);
+    assert.equal(printed.get(account), maskName(holderOf('shanghai', 'water-account', account)!.name));
   });
 
   it('answers 404 JSON for an account no household has, and for a city it does not serve', async () => {

@@ -209,7 +209,11 @@ describe('alipaySettingsFromEnv', () => {
     const settings = alipaySettingsFromEnv({}, { emulatorsUrl, demo: true });
     assert.equal(settings?.appId, '2021000000000001');
     assert.equal(settings?.gateway, 'http://127.0.0.1:4100/alipay/gateway.do');
+    assert.equal(settings?.authorizeUrl, 'http://127.0.0.1:4100/alipay/oauth2/publicAppAuthorize.htm');
     assert.ok(settings?.messageTemplateId);
+    const sandbox = 'https://openauth-sandbox.example/oauth2/publicAppAuthorize.htm';
+    assert.equal(alipaySettingsFromEnv({ ALIPAY_AUTHORIZE_URL: sandbox }, { emulatorsUrl, demo: true })?.authorizeUrl, sandbox);
+    assert.throws(() => alipaySettingsFromEnv({ ALIPAY_AUTHORIZE_URL: `${sandbox}?x=1` }, { emulatorsUrl, demo: true }), /ALIPAY_AUTHORIZE_URL/);
   });
 
   it('reads a configured app, with keys given inline or as file paths, and defaults to the production gateway', () => {
@@ -221,6 +225,7 @@ describe('alipaySettingsFromEnv', () => {
     );
     assert.equal(settings?.appId, '2021004100000001');
     assert.equal(settings?.gateway, 'https://openapi.alipay.com/gateway.do');
+    assert.equal(settings?.authorizeUrl, 'https://openauth.alipay.com/oauth2/publicAppAuthorize.htm');
     assert.match(settings?.alipayPublicKey ?? '', /BEGIN PUBLIC KEY/);
     assert.equal(settings?.messageTemplateId, undefined);
     assert.equal(createAlipayChannel(settings!).sendMessage, undefined);

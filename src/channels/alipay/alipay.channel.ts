@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import { AlipayRequestError, AlipaySdk, type IRequestParams } from 'alipay-sdk';
 import { hutongError, type HutongError } from '../../errors.ts';
-import type { Channel, ChannelCallOptions, ChannelMessage } from '../channel.ts';
+import type { Channel, ChannelBrowserLogin, ChannelCallOptions, ChannelMessage } from '../channel.ts';
+import { baseUrl } from '../oauth2/settings.ts';
 
 export const AlipayLoginProof = Type.Object(
   {
@@ -26,6 +27,11 @@ export interface AlipaySettings {
   readonly alipayPublicKey: string;
   /** The v2 gateway, `https://openapi.alipay.com/gateway.do` in production. */
   readonly gateway: string;
+  /**
+   * The web authorization page an H5 page inside the Alipay app sends the browser to;
+   * `https://openauth.alipay.com/oauth2/publicAppAuthorize.htm` (the default) in production.
+   */
+  readonly authorizeUrl?: string;
   /** Template for `sendMessage` (applied for in the open platform console); without one the channel has no push. */
   readonly messageTemplateId?: string;
   /** Per-call HTTP timeout of the SDK; default 5000. */
@@ -33,6 +39,7 @@ export interface AlipaySettings {
 }
 
 export const ALIPAY_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do';
+export const ALIPAY_PRODUCTION_AUTHORIZE_URL = 'https://openauth.alipay.com/oauth2/publicAppAuthorize.htm';
 
 /** The demo app the emulator registers, and its committed keys (valid against the emulator only). */
 const DEMO_APP_ID = '2021000000000001';
@@ -107,7 +114,8 @@ function refused(what: string, answer: GatewayAnswer): HutongError {
 
 /**
  * The Alipay entrance: a person opens the hub's mini program in Alipay, which asks the Alipay app for
- * an auth code; the hub exchanges it at the open platform (`alipay.system.oauth.token`, through the
+ * an auth code (or the hub's H5 page sends the browser to Alipay's web authorization page, which
+ * returns with an `auth_code`); the hub exchanges it at the open platform (`alipay.system.oauth.token`, through the
  * official `alipay-sdk`) for the person's Alipay user id (or open_id), and pushes template messages
  * (`alipay.open.app.mini.templatemessage.send`). Requests are RSA2-signed with the app key and every
  * answer must carry the platform's valid signature.
@@ -188,6 +196,18 @@ export function createAlipayChannel(settings: AlipaySettings): Channel<typeof Al
     return { messageId: answer.traceId };
   };
 
+  const authorizeUrl = settings.authorizeUrl ?? ALIPAY_PRODUCTION_AUTHORIZE_URL;
+  // auth_base: silent, and enough for the user id; Alipay sends the browser back to any page on the
+  // app's authorization callback address, so the hub's callback goes as it is.
+  const browserLogin: ChannelBrowserLogin<typeof AlipayLoginProof> = {
+    authorizeUrl: ({ state, callbackUrl }) =>
+      `${authorizeUrl}?${new URLSearchParams({ app_id: settings.appId, scope: 'auth_base', redirect_uri: callbackUrl, state })}`,
+    proofFromCallback: (query) => {
+      const authCode = query.auth_code;
+      return authCode === undefined || authCode === '' ? undefined : { authCode };
+    },
+  };
+
   return {
     id: 'alipay',
     name: { zh: '支付宝', en: 'Alipay' },
@@ -206,6 +226,7 @@ export function createAlipayChannel(settings: AlipaySettings): Channel<typeof Al
       return { channelUserId: id };
     },
 
+    browserLogin,
     ...(templateId ? { sendMessage } : {}),
   };
 }
@@ -213,8 +234,9 @@ export function createAlipayChannel(settings: AlipaySettings): Channel<typeof Al
 /**
  * Alipay settings from the environment: `ALIPAY_APP_ID`, `ALIPAY_APP_PRIVATE_KEY` (PEM, base64 or a
  * file path), `ALIPAY_PUBLIC_KEY` (likewise), `ALIPAY_GATEWAY` (default: Alipay's production gateway),
+ * `ALIPAY_AUTHORIZE_URL` (the web authorization page; default: Alipay's, openauth.alipay.com),
  * `ALIPAY_MESSAGE_TEMPLATE_ID`. With none of the app's credentials set, demo mode uses the emulator's
- * gateway, demo app, demo keys and demo template, and otherwise the result is `undefined` (the hub
+ * gateway and authorization page, demo app, demo keys and demo template, and otherwise the result is `undefined` (the hub
  * then leaves the channel out). A half configuration is an error.
  *
  * @example
@@ -240,6 +262,7 @@ export function alipaySettingsFromEnv(
       privateKey: keyText(credentials.ALIPAY_APP_PRIVATE_KEY as string, 'ALIPAY_APP_PRIVATE_KEY'),
       alipayPublicKey: keyText(credentials.ALIPAY_PUBLIC_KEY as string, 'ALIPAY_PUBLIC_KEY'),
       gateway: value('ALIPAY_GATEWAY') ?? ALIPAY_PRODUCTION_GATEWAY,
+      authorizeUrl: baseUrl('ALIPAY_AUTHORIZE_URL', value('ALIPAY_AUTHORIZE_URL') ?? ALIPAY_PRODUCTION_AUTHORIZE_URL),
       ...(value('ALIPAY_MESSAGE_TEMPLATE_ID') ? { messageTemplateId: value('ALIPAY_MESSAGE_TEMPLATE_ID') } : {}),
     };
   } else if (options.demo) {
@@ -248,6 +271,7 @@ export function alipaySettingsFromEnv(
       privateKey: readFileSync(new URL('app-private.pem', DEMO_KEYS), 'utf8'),
       alipayPublicKey: readFileSync(new URL('platform-public.pem', DEMO_KEYS), 'utf8'),
       gateway: value('ALIPAY_GATEWAY') ?? `${options.emulatorsUrl.replace(/\/+$/, '')}/alipay/gateway.do`,
+      authorizeUrl: baseUrl('ALIPAY_AUTHORIZE_URL', value('ALIPAY_AUTHORIZE_URL') ?? `${options.emulatorsUrl.replace(/\/+$/, '')}/alipay/oauth2/publicAppAuthorize.htm`),
       messageTemplateId: value('ALIPAY_MESSAGE_TEMPLATE_ID') ?? DEMO_TEMPLATE_ID,
     };
   } else {

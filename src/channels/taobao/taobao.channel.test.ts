@@ -206,7 +206,8 @@ describe('Taobao channel against the Taobao emulator', () => {
 describe('taobaoSettingsFromEnv', () => {
   const context = { emulatorsUrl: 'http://127.0.0.1:4100', demo: true };
 
-  it('uses the emulator and its demo app in demo mode', () => {
+  it('uses the emulator and its demo app in demo mode, returning to the hub\'s Taobao callback', () => {
+    assert.equal(APP_A.redirectUri, 'http://127.0.0.1:3000/v1/channels/taobao/callback');
     assert.deepEqual(taobaoSettingsFromEnv({}, context), {
       clientId: APP_A.clientId,
       clientSecret: APP_A.clientSecret,

@@ -10,9 +10,12 @@ export interface TaobaoChannelOptions {
   readonly clientId: string;
   /** The App Secret: `client_secret` in OAuth, the TOP signing key; never logged or put in an error message. */
   readonly clientSecret: string;
-  /** The redirect URI the authorization was requested with; Taobao checks it again at the exchange. */
+  /**
+   * The redirect URI the authorization is requested with (the hub's `/v1/channels/taobao/callback`,
+   * on the app's registered callback host); Taobao checks it again at the exchange.
+   */
   readonly redirectUri: string;
-  /** `https://oauth.taobao.com`, or the emulator's `<emulators>/taobao`. */
+  /** `https://oauth.taobao.com`, or the emulator's `<emulators>/taobao`: the authorization page and the token endpoint. */
   readonly oauthBase: string;
   /**
    * The TOP router (`<emulators>/taobao/router/rest` in demo) serving `taobao.miniapp.message.send`;
@@ -46,6 +49,14 @@ export function createTaobaoChannel(options: TaobaoChannelOptions): Channel<type
     loginProofSchema: TaobaoLoginProof,
     preferredWallet: 'alipay',
     userAgent: /AliApp\(TB/,
+
+    browserLogin: {
+      // Taobao checks the exchange's redirect_uri against the authorization's: both are the configured one.
+      authorizeUrl: ({ state }) =>
+        `${oauthBase}/authorize?${new URLSearchParams({ response_type: 'code', client_id: options.clientId, redirect_uri: options.redirectUri, state, view: options.view ?? 'wap' })}`,
+      // A person who declines comes back with `error=access_denied` and no code.
+      proofFromCallback: (query) => (query.error !== undefined || query.code === undefined || query.code === '' ? undefined : { code: query.code }),
+    },
 
     async authenticate(proof, { signal }) {
       const answer = await callPlatform(

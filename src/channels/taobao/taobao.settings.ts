@@ -8,9 +8,10 @@ const VIEWS = ['web', 'tmall', 'wap'] as const;
 /**
  * The Taobao channel's settings: `TAOBAO_CLIENT_ID` (App Key), `TAOBAO_CLIENT_SECRET`,
  * `TAOBAO_REDIRECT_URI`, `TAOBAO_OAUTH_BASE` (default the real OAuth server when the app is
- * configured), `TAOBAO_TOP_GATEWAY` (the TOP router serving the message method; no push without it),
+ * configured; it serves both the authorization page and the token endpoint), `TAOBAO_TOP_GATEWAY` (the TOP router serving the message method; no push without it),
  * `TAOBAO_VIEW` (`wap` by default). In demo mode an unconfigured channel uses the emulator's first
- * demo app and its TOP router. `undefined`: not installed.
+ * demo app, whose callback is the hub's `http://127.0.0.1:3000/v1/channels/taobao/callback`, and its
+ * TOP router. `undefined`: not installed.
  *
  * @example
  *   const settings = taobaoSettingsFromEnv(process.env, { emulatorsUrl, demo: config.demoMode })

@@ -245,6 +245,7 @@ describe('wechatSettingsFromEnv', () => {
       appId: APP_A.appId,
       appSecret: APP_A.appSecret,
       apiBase: 'http://127.0.0.1:4100/wechat',
+      authorizeBase: 'http://127.0.0.1:4100/wechat',
       subscribeTemplateId: APP_A.subscribeTemplateIds[0],
     });
   });
@@ -258,8 +259,13 @@ describe('wechatSettingsFromEnv', () => {
       appId: 'wx1234567890abcdef',
       appSecret: 's3cret',
       apiBase: 'https://api.weixin.qq.com',
+      authorizeBase: 'https://open.weixin.qq.com',
       subscribeTemplateId: undefined,
     });
+    const proxied = wechatSettingsFromEnv({ WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's', WECHAT_AUTHORIZE_BASE: 'https://wx-auth.example/' }, context);
+    assert.equal(proxied?.authorizeBase, 'https://wx-auth.example');
+    assert.match(createWechatChannel(proxied!).browserLogin!.authorizeUrl({ state: 's1', callbackUrl: 'https://hutong.example/v1/channels/wechat/callback' }), /^https:\/\/wx-auth\.example\/connect\/oauth2\/authorize\?appid=wx1&/);
+    assert.throws(() => wechatSettingsFromEnv({ WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's', WECHAT_AUTHORIZE_BASE: 'open.weixin.qq.com' }, context), /WECHAT_AUTHORIZE_BASE/);
     assert.throws(() => wechatSettingsFromEnv({ WECHAT_APP_ID: 'wx1234567890abcdef' }, context), /WECHAT_APP_SECRET must be set/);
     assert.throws(() => wechatSettingsFromEnv({ WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's', WECHAT_API_BASE: 'ftp://x' }, context), /WECHAT_API_BASE/);
   });

@@ -2,6 +2,7 @@ import type { Channel, ChannelMessage } from '../channel.ts';
 import { AccessTokenCache } from '../oauth2/access-token-cache.ts';
 import { authCodeProof } from '../oauth2/auth-code-proof.ts';
 import { callPlatform, channelUnavailable, clip, jsonObject, loginCodeInvalid, rawIntegerField, type PlatformAnswer } from '../oauth2/platform-call.ts';
+import { WECHAT_AUTHORIZE_BASE } from './wechat.settings.ts';
 
 export const WechatLoginProof = authCodeProof(
   'WechatLoginProof',
@@ -15,6 +16,11 @@ export interface WechatChannelOptions {
   readonly appSecret: string;
   /** `https://api.weixin.qq.com`, or the emulator's `<emulators>/wechat`. */
   readonly apiBase: string;
+  /**
+   * Where the web authorization page is: `https://open.weixin.qq.com` (the default), or the
+   * emulator's `<emulators>/wechat`.
+   */
+  readonly authorizeBase?: string;
   /** Subscribe-message template taking `thing1` (title) and `thing2` (body); without one the channel sends no messages. */
   readonly subscribeTemplateId?: string;
   /** The hub's clock, for the cached access token (tests move it). */
@@ -65,6 +71,7 @@ function refused(operation: string, code: number): Error {
  */
 export function createWechatChannel(options: WechatChannelOptions): Channel<typeof WechatLoginProof> {
   const apiBase = options.apiBase.replace(/\/+$/, '');
+  const authorizeBase = (options.authorizeBase ?? WECHAT_AUTHORIZE_BASE).replace(/\/+$/, '');
   const endpoint = (path: string, params: Record<string, string>): URL => {
     const url = new URL(`${apiBase}${path}`);
     for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
@@ -98,6 +105,14 @@ export function createWechatChannel(options: WechatChannelOptions): Channel<type
     loginProofSchema: WechatLoginProof,
     preferredWallet: 'wechatpay',
     userAgent: /MicroMessenger/,
+
+    browserLogin: {
+      // snsapi_base: silent, and enough for the openid. WeChat reads the parameters in this order.
+      authorizeUrl: ({ state, callbackUrl }) =>
+        `${authorizeBase}/connect/oauth2/authorize?${new URLSearchParams({ appid: options.appId, redirect_uri: callbackUrl, response_type: 'code', scope: 'snsapi_base', state })}#wechat_redirect`,
+      // A person who declines comes back with the state alone.
+      proofFromCallback: (query) => (query.code === undefined || query.code === '' ? undefined : { code: query.code }),
+    },
 
     async authenticate(proof, { signal }) {
       const answer = await callPlatform(

@@ -205,7 +205,8 @@ describe('Weibo channel against the Weibo emulator', () => {
 describe('weiboSettingsFromEnv', () => {
   const context = { emulatorsUrl: 'http://127.0.0.1:4100/', demo: true };
 
-  it('uses the emulator and its demo app in demo mode', () => {
+  it('uses the emulator and its demo app in demo mode, returning to the hub\'s Weibo callback', () => {
+    assert.equal(APP_A.redirectUri, 'http://127.0.0.1:3000/v1/channels/weibo/callback');
     assert.deepEqual(weiboSettingsFromEnv({}, context), {
       clientId: APP_A.clientId,
       clientSecret: APP_A.clientSecret,

@@ -9,9 +9,12 @@ export interface WeiboChannelOptions {
   readonly clientId: string;
   /** The App Secret (`client_secret`); a secret, never logged or put in an error message. */
   readonly clientSecret: string;
-  /** The redirect URI the authorization was requested with; Weibo checks it again at the exchange. */
+  /**
+   * The redirect URI the authorization is requested with (the hub's `/v1/channels/weibo/callback`, on
+   * the app's registered callback host); Weibo checks it again at the exchange.
+   */
   readonly redirectUri: string;
-  /** `https://api.weibo.com`, or the emulator's `<emulators>/weibo`. */
+  /** `https://api.weibo.com`, or the emulator's `<emulators>/weibo`; the authorization page is under it too. */
   readonly apiBase: string;
   /**
    * The long-lived access token the hub's official Weibo account granted the app (fan-service
@@ -78,6 +81,14 @@ export function createWeiboChannel(options: WeiboChannelOptions): Channel<typeof
     loginProofSchema: WeiboLoginProof,
     // Weibo has no wallet of its own that the hub's payment providers speak; the person picks one.
     userAgent: /Weibo/,
+
+    browserLogin: {
+      // Weibo checks the exchange's redirect_uri against the authorization's: both are the configured one.
+      authorizeUrl: ({ state }) =>
+        `${apiBase}/oauth2/authorize?${new URLSearchParams({ client_id: options.clientId, redirect_uri: options.redirectUri, response_type: 'code', state, display: 'mobile' })}`,
+      // A person who declines comes back with `error=access_denied` and no code.
+      proofFromCallback: (query) => (query.error !== undefined || query.code === undefined || query.code === '' ? undefined : { code: query.code }),
+    },
 
     async authenticate(proof, { signal }) {
       const answer = await callPlatform(

@@ -6,9 +6,10 @@ export const WEIBO_API_BASE = 'https://api.weibo.com';
 
 /**
  * The Weibo channel's settings: `WEIBO_CLIENT_ID`, `WEIBO_CLIENT_SECRET`, `WEIBO_REDIRECT_URI`,
- * `WEIBO_API_BASE` (default the real API when the app is configured), `WEIBO_PUSH_ACCESS_TOKEN`
- * (the official account's token; no push without it). In demo mode an unconfigured channel uses
- * the emulator's first demo app. `undefined`: not installed.
+ * `WEIBO_API_BASE` (default the real API when the app is configured; the authorization page,
+ * `/oauth2/authorize`, is under it too), `WEIBO_PUSH_ACCESS_TOKEN` (the official account's token; no
+ * push without it). In demo mode an unconfigured channel uses the emulator's first demo app, whose
+ * callback is the hub's `http://127.0.0.1:3000/v1/channels/weibo/callback`. `undefined`: not installed.
  *
  * @example
  *   const settings = weiboSettingsFromEnv(process.env, { emulatorsUrl, demo: config.demoMode })

@@ -17,6 +17,8 @@ export interface BatchRecordStore {
   findRecords(cityId: string, departmentId: string, recordType: string, identifier: { kind: string; value: string }): Promise<unknown[]>;
   /** The run of a file content, or undefined when this content was never seen. */
   findImportRun(cityId: string, departmentId: string, sha256: string): Promise<ImportRun | undefined>;
+  /** How many records of the department are kept, and when they last changed; 0 before its first file is imported. */
+  summarizeRecords(cityId: string, departmentId: string): Promise<{ count: number; lastChangedAt: Date | null }>;
   /**
    * Starts the run of a file content, or takes up its unfinished one (an interrupted or failed run
    * keeps its progress). A run already `imported` is returned as it is.

@@ -19,6 +19,8 @@ import { migrateToLatest, type Store } from '../../store/db.ts';
 import type { Connector, ConnectorContext } from '../connector.ts';
 import type { BatchRecordStore } from './batch-records.ts';
 import { CsvOptions, csvConnector } from './csv.connector.ts';
+import { printedNameAgrees } from './holder-name.ts';
+import { demoResident } from '../../../emulators/population.ts';
 
 const REFERENCE_DATE = new Date('2026-11-25T10:00:00+08:00');
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../config/cities');
@@ -255,6 +257,7 @@ for (const engine of testEngines()) {
       // The hub's store, with the interruption after the third commit landed.
       const interrupting: BatchRecordStore = {
         findRecords: (...args) => repository.findRecords(...args),
+        summarizeRecords: (...args) => repository.summarizeRecords(...args),
         findImportRun: (...args) => repository.findImportRun(...args),
         beginImportRun: (input) => repository.beginImportRun(input),
         finishImportRun: (run) => repository.finishImportRun(run),
@@ -286,6 +289,38 @@ for (const engine of testEngines()) {
       assert.equal((await repository.summarizeRecords('shanghai', 'water-resume')).count, 2997);
       const [finished] = await repository.listImportRuns('shanghai', 'water-resume');
       assert.deepEqual([finished.id, finished.status, finished.lastCommittedLine], [interrupted.id, 'imported', 3001]);
+    });
+
+    it('confirms who holds an account from the imported rows, by the holder name the file prints', async () => {
+      const inbox = inboxOf('holders');
+      const signal = AbortSignal.timeout(10_000);
+      const person = demoResident(3, { id: 'shanghai', regionCode: '310000', platePrefix: '沪A' });
+      const claim = (value: string, name: string) => ({ identifier: { kind: 'utility-account' as const, value }, holder: { name, nationalId: person.nationalId } });
+      await writeBillFile(path.join(inbox, billFileName('310000', '202609')), { rows: rows(250, '202609'), encoding: 'gbk' });
+
+      // Imported before holder checks were configured: the rows carry no name to confirm with.
+      const plainImport = csvConnector.create(options(inbox), context('water-holders', repository));
+      assert.equal(plainImport.holderCheckKinds, undefined);
+      assert.equal(plainImport.checkHolder, undefined);
+      await sync(plainImport);
+      const connector = csvConnector.create(options(inbox, { holderCheck: { nameField: 'holderName' } }), context('water-holders', repository));
+      assert.deepEqual([...(connector.holderCheckKinds ?? [])], ['utility-account']);
+      await expectCode(connector.checkHolder!(claim(person.waterAccount, person.name), { signal }), 'HUTONG_ERR_DEPARTMENT_MAPPING', /no holder name/);
+
+      // The next file brings the names.
+      await writeBillFile(path.join(inbox, billFileName('310000', '202610')), { rows: rows(250), encoding: 'gbk' });
+      await sync(connector);
+      const check = (value: string, name: string) => connector.checkHolder!(claim(value, name), { signal });
+      assert.deepEqual(await check(person.waterAccount, person.name), { outcome: 'match' });
+      const [surname, ...given] = Array.from(person.name);
+      assert.deepEqual(await check(person.waterAccount, `${surname === '王' ? '李' : '王'}${given.join('')}`), { outcome: 'mismatch' }, 'another surname');
+      assert.deepEqual(await check(person.waterAccount, `${person.name}华`), { outcome: 'mismatch' }, 'a longer name');
+      assert.deepEqual(await check(deterministicWaterAccount('shanghai', 900), person.name), { outcome: 'unknown-identifier' });
+      await assert.rejects(connector.checkHolder!({ ...claim(person.waterAccount, person.name), identifier: { kind: 'plate', value: '沪A12345' } }, { signal }), /not by plate/);
+
+      // Citizens see standard bills, never the name kept beside them.
+      const bills = await connector.fetchRecords({ recordType: 'Bill', identifier: { kind: 'utility-account', value: person.waterAccount } }, { signal });
+      assert.deepEqual(plain(bills), [expectedBill('water-holders', 3, '202609'), expectedBill('water-holders', 3)]);
     });
 
     describe('with the emulated water company', () => {
@@ -366,5 +401,25 @@ describe('csvConnector.validateOptions', () => {
     assert.match(byPath.get('trailer.format') ?? '', /\{total\} is not a trailer placeholder/);
     assert.match(byPath.get('trailer.amountField') ?? '', /amount is not one of the columns/);
     assert.match(byPath.get('archive') ?? '', /another folder than the inbox/);
+  });
+});
+
+describe('csv holder checks', () => {
+  it('reads a printed name as agreeing when its length and every unmasked character agree', () => {
+    assert.equal(printedNameAgrees('张*明', '张小明'), true);
+    assert.equal(printedNameAgrees('张*', '张明'), true);
+    assert.equal(printedNameAgrees('张小明', '张小明'), true, 'a name printed in full');
+    assert.equal(printedNameAgrees('张＊明', '张小明'), true, 'a full-width star');
+    assert.equal(printedNameAgrees('张*明', '张明'), false, 'three characters printed, two claimed');
+    assert.equal(printedNameAgrees('张*明', '李小明'), false);
+    assert.equal(printedNameAgrees('张*明', '张小华'), false);
+    assert.equal(printedNameAgrees('张*', '张小明'), false);
+  });
+
+  it('reports a holder name column that is not configured', async () => {
+    const problems = await csvConnector.validateOptions!(options('/srv/inbox', { holderCheck: { nameField: 'holder' } }), context('water-company'));
+    assert.deepEqual(problems.map((p) => p.path), ['holderCheck.nameField']);
+    assert.match(problems[0].message, /holder is not one of the columns/);
+    assert.deepEqual(await csvConnector.validateOptions!(options('/srv/inbox', { holderCheck: { nameField: 'holderName' } }), context('water-company')), []);
   });
 });

@@ -7,12 +7,13 @@ import { access, copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { hutongError, isHutongError, type HutongError } from '../../errors.ts';
 import type { RecordType } from '../../model/catalog.ts';
-import { defineConnector, type Connector, type ConnectorContext, type SynchronizeReport } from '../connector.ts';
+import { defineConnector, type Connector, type ConnectorContext, type HolderCheckResult, type SynchronizeReport } from '../connector.ts';
 import { loadMappingFile, resolveMappingFile } from '../mapping.ts';
 import type { BatchRecord, BatchRecordStore, ImportRun, RejectedLine } from './batch-records.ts';
 import { BatchFileError, readDataRows, sha256OfFile, verifyBatchFile, type VerifiedFile } from './csv.file.ts';
 import { MapperUnavailableError, startRowMapper, type MappedRow, type RowInput, type RowMapper } from './csv.mapper.ts';
 import { compileTrailerFormat, CsvOptions, type TrailerTemplate } from './csv.options.ts';
+import { holderNameOf, printedNameAgrees, withHolderName, withoutHolderName } from './holder-name.ts';
 
 export { CsvOptions } from './csv.options.ts';
 
@@ -67,6 +68,7 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
     recordType,
     identifierField: options.identifierField ?? 'accountNumber',
     bindings: { cityId: context.cityId, departmentId: context.departmentId },
+    ...(options.holderCheck ? { holderNameField: options.holderCheck.nameField } : {}),
   };
   // One synchronization at a time per department; a second call waits for the first.
   let queue: Promise<unknown> = Promise.resolve();
@@ -132,7 +134,11 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
           rejected.push({ line: result.line, reason: result.reason });
         } else {
           // A record repeated within the file: the later line wins.
-          records.set(result.recordId, { recordId: result.recordId, identifier: { kind: options.identifierKind, value: result.identifierValue }, record: result.record });
+          records.set(result.recordId, {
+            recordId: result.recordId,
+            identifier: { kind: options.identifierKind, value: result.identifierValue },
+            record: withHolderName(result.record, result.holderName),
+          });
           linesImported++;
         }
       }
@@ -214,7 +220,7 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
     return { file: name, status: 'imported', linesImported: run.linesImported, linesRejected: run.rejectedLines };
   };
 
-  return {
+  const connector: Connector = {
     kind: 'csv',
     recordTypes: new Set<RecordType>([recordType]),
 
@@ -226,7 +232,8 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
         throw new TypeError(`${where} keeps ${recordType} records by ${options.identifierKind}, not by ${query.identifier.kind}`);
       }
       if (signal.aborted) throw hutongError('HUTONG_ERR_DEPARTMENT_TIMEOUT', `${where} did not answer in time`, { cause: signal.reason });
-      return store.findRecords(context.cityId, context.departmentId, recordType, query.identifier);
+      const records = await store.findRecords(context.cityId, context.departmentId, recordType, query.identifier);
+      return records.map(withoutHolderName);
     },
 
     /**
@@ -255,6 +262,42 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
       });
       queue = run.catch(() => {});
       return run;
+    },
+  };
+  if (!options.holderCheck) return connector;
+  const { nameField } = options.holderCheck;
+
+  return {
+    ...connector,
+    holderCheckKinds: new Set([options.identifierKind]),
+    /**
+     * Confirms a holder from the imported rows: `unknown-identifier` when no row is held under the
+     * identifier, `match` when the holder name printed on every row that has one agrees with the
+     * claimed name (masked characters agree with any), `mismatch` otherwise.
+     */
+    async checkHolder(check, { signal }): Promise<HolderCheckResult> {
+      const store = requireStore();
+      if (check.identifier.kind !== options.identifierKind) {
+        throw new TypeError(`${where} keeps ${recordType} records by ${options.identifierKind}, not by ${check.identifier.kind}`);
+      }
+      if (signal.aborted) throw hutongError('HUTONG_ERR_DEPARTMENT_TIMEOUT', `${where} did not answer in time`, { cause: signal.reason });
+      const records = await store.findRecords(context.cityId, context.departmentId, recordType, check.identifier);
+      if (records.length === 0) {
+        // Before the department's first file is imported the hub cannot tell "unknown" from "not yet".
+        if ((await store.summarizeRecords(context.cityId, context.departmentId)).count === 0) {
+          throw hutongError('HUTONG_ERR_DEPARTMENT_NOT_SYNCED', `${where} has not delivered its first file yet; try again shortly`);
+        }
+        return { outcome: 'unknown-identifier' };
+      }
+      // Rows imported before holder checks were configured, or with an empty name column, say nothing either way.
+      const printed = records.map(holderNameOf).filter((name): name is string => name !== undefined);
+      if (printed.length === 0) {
+        throw hutongError(
+          'HUTONG_ERR_DEPARTMENT_MAPPING',
+          `${where}: the imported ${recordType} rows of this ${options.identifierKind} carry no holder name (${nameField}); the next file imported brings it`,
+        );
+      }
+      return { outcome: printed.every((name) => printedNameAgrees(name, check.holder.name)) ? 'match' : 'mismatch' };
     },
   };
 }
@@ -289,6 +332,10 @@ export const csvConnector = defineConnector({
     }
     if (amountField !== undefined && !Object.hasOwn(options.columns, amountField)) {
       problems.push({ path: 'trailer.amountField', message: `${amountField} is not one of the columns (${Object.keys(options.columns).join(', ')})` });
+    }
+    const nameField = options.holderCheck?.nameField;
+    if (nameField !== undefined && !Object.hasOwn(options.columns, nameField)) {
+      problems.push({ path: 'holderCheck.nameField', message: `${nameField} is not one of the columns (${Object.keys(options.columns).join(', ')})` });
     }
     if (options.archive !== undefined && path.resolve(options.archive) === path.resolve(options.inbox)) {
       problems.push({ path: 'archive', message: 'must be another folder than the inbox' });

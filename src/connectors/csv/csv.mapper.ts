@@ -25,6 +25,8 @@ export interface MapperSpec {
   readonly identifierField: string;
   /** Variables the mapping sees: `$cityId`, `$departmentId`. */
   readonly bindings: Readonly<Record<string, string>>;
+  /** Row field holding the holder's name, passed on beside the record when holder checks are configured. */
+  readonly holderNameField?: string;
 }
 
 export interface RowInput {
@@ -33,7 +35,15 @@ export interface RowInput {
 }
 
 export type MappedRow =
-  | { readonly line: number; readonly recordId: string; readonly identifierValue: string; readonly record: unknown; readonly reason?: undefined }
+  | {
+      readonly line: number;
+      readonly recordId: string;
+      readonly identifierValue: string;
+      readonly record: unknown;
+      /** The row's holder name, when the spec names its field and the row has one. */
+      readonly holderName?: string;
+      readonly reason?: undefined;
+    }
   | { readonly line: number; readonly reason: string };
 
 /** The mapping could not be loaded or the worker stopped; no row of the batch was mapped. */
@@ -68,8 +78,9 @@ export async function createBatchMapping(spec: MapperSpec): Promise<(rows: reado
     const fields = record as Record<string, unknown>;
     const identifierValue = fields[spec.identifierField];
     if (typeof identifierValue !== 'string' || identifierValue === '') return { line, reason: `the mapped record has no ${spec.identifierField}` };
+    const holderName = spec.holderNameField === undefined ? '' : (row[spec.holderNameField] ?? '').trim();
     // JSONata builds null-prototype objects; the record leaves as plain data.
-    return { line, recordId: String(fields.id), identifierValue, record: { ...fields } };
+    return { line, recordId: String(fields.id), identifierValue, record: { ...fields }, ...(holderName === '' ? {} : { holderName }) };
   };
   return async (rows) => {
     const mapped: MappedRow[] = [];

@@ -41,6 +41,20 @@ export const CsvOptions = Type.Object(
     identifierField: Type.String({ minLength: 1, default: 'accountNumber', description: 'field of the mapped record holding the identifier value' }),
     batchSize: Type.Integer({ minimum: 1, maximum: 5000, default: 1000, description: 'lines committed per transaction; an interrupted import resumes after the last one' }),
     archive: Type.Optional(Type.String({ minLength: 1, description: 'folder imported files are moved to; without it they stay in the inbox' })),
+    holderCheck: Type.Optional(
+      Type.Object(
+        {
+          nameField: Type.String({
+            minLength: 1,
+            description: "the column (a key of `columns`) with the holder's name, masked as 张*明 or in full; kept with each imported record",
+          }),
+        },
+        {
+          additionalProperties: false,
+          description: 'confirm who holds an identifier from the imported rows: the holder name of every row under it must agree with the claimed name',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

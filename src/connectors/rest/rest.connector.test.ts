@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { isHutongError, type ErrorCode, type HutongError } from '../../errors.ts';
-import type { ConnectorContext, RecordQuery } from '../connector.ts';
+import type { ConnectorContext, HolderCheck, RecordQuery } from '../connector.ts';
 import { RestOptions, restConnector } from './rest.connector.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -89,6 +89,7 @@ const MAPPING_FILES: Record<string, string> = {
   // Throws at evaluation time on a non-numeric title (D3030).
   'throws.jsonata': `{ "records": data.{ "id": loanId, "n": $number(title) } }`,
   'syntax-error.jsonata': `{ "records": data.{ `,
+  'holder.jsonata': `{ "outcome": verdict = "same" ? "match" : verdict = "other" ? "mismatch" : verdict = "none" ? "unknown-identifier" : verdict }`,
 };
 
 before(async () => {
@@ -380,6 +381,67 @@ describe('rest connector: actions', () => {
   });
 });
 
+const HOLDER_REQUEST = `{
+  "method": "POST",
+  "path": "/cards/" & $encodeUrlComponent(identifier) & "/holder",
+  "body": { "name": name, "id": nationalId, "kind": identifierKind, "city": cityId }
+}`;
+
+describe('rest connector: holder checks', () => {
+  const holderOptions = (baseUrl: string, check: Record<string, unknown> = {}): RestOptions =>
+    loanOptions(baseUrl, { holderChecks: { 'library-card': { request: HOLDER_REQUEST, response: 'holder.jsonata', ...check } } });
+  const claim: HolderCheck = { identifier: { kind: 'library-card', value: 'LC 0042/7' }, holder: { name: '张小明', nationalId: '11010519491231002X' } };
+
+  it('sends the claim as the request expression builds it and maps the answer to an outcome', async () => {
+    let verdict = 'same';
+    const department = await startDepartment((req, res) => {
+      assert.equal(req.method, 'POST');
+      assert.equal(req.url, '/cards/LC%200042%2F7/holder');
+      assert.deepEqual(JSON.parse(req.body.toString('utf8')), { name: '张小明', id: '11010519491231002X', kind: 'library-card', city: 'beijing' });
+      send(res, 200, { verdict });
+    });
+    const connector = restConnector.create(holderOptions(department.url), context());
+    assert.deepEqual([...(connector.holderCheckKinds ?? [])], ['library-card']);
+    assert.ok(connector.checkHolder);
+    assert.deepEqual(await connector.checkHolder(claim, signal()), { outcome: 'match' });
+    verdict = 'other';
+    assert.deepEqual(await connector.checkHolder(claim, signal()), { outcome: 'mismatch' });
+    verdict = 'none';
+    assert.deepEqual(await connector.checkHolder(claim, signal()), { outcome: 'unknown-identifier' });
+    verdict = 'perhaps';
+    await expectCode(connector.checkHolder(claim, signal()), 'HUTONG_ERR_DEPARTMENT_MAPPING', (error) => assert.match(error.message, /outcome/));
+    await assert.rejects(connector.checkHolder({ ...claim, identifier: { kind: 'plate', value: '沪A12345' } }, signal()), TypeError);
+    await department.close();
+  });
+
+  it('a 404 is an unknown identifier unless notFoundIsUnknown is false; other failures keep their codes', async () => {
+    let status = 404;
+    const department = await startDepartment((_req, res) => send(res, status, { code: 'NO_CARD', message: 'no such card' }));
+    const connector = restConnector.create(holderOptions(department.url), context());
+    assert.deepEqual(await connector.checkHolder!(claim, signal()), { outcome: 'unknown-identifier' });
+    const strict = restConnector.create(holderOptions(department.url, { notFoundIsUnknown: false }), context());
+    await expectCode(strict.checkHolder!(claim, signal()), 'HUTONG_ERR_DEPARTMENT_FAULT', (error) => assert.deepEqual(error.details, { status: 404, departmentCode: 'NO_CARD' }));
+    status = 429;
+    await expectCode(connector.checkHolder!(claim, signal()), 'HUTONG_ERR_DEPARTMENT_THROTTLED');
+    status = 500;
+    await expectCode(connector.checkHolder!(claim, signal()), 'HUTONG_ERR_DEPARTMENT_FAULT');
+    await department.close();
+  });
+
+  it('a department that never answers → DEPARTMENT_TIMEOUT when the signal fires', async () => {
+    const department = await startDepartment(() => new Promise(() => {}));
+    const connector = restConnector.create(holderOptions(department.url), context());
+    await expectCode(connector.checkHolder!(claim, signal(100)), 'HUTONG_ERR_DEPARTMENT_TIMEOUT');
+    await department.close();
+  });
+
+  it('a department without holder checks has neither the kinds nor the method', () => {
+    const connector = restConnector.create(loanOptions('http://127.0.0.1:1'), context());
+    assert.equal(connector.holderCheckKinds, undefined);
+    assert.equal(connector.checkHolder, undefined);
+  });
+});
+
 describe('rest connector: api-key auth', () => {
   it('sends the key in the configured header, and keeps it out of error messages', async () => {
     const KEY = 'k-7f3a9c2e51d04b86';
@@ -573,12 +635,13 @@ describe('restConnector.validateOptions', () => {
           RoadCondition: { request: ROADS_REQUEST, response: 'missing.jsonata' },
         },
         actions: { renewLoan: { request: RENEW_REQUEST, response: 'syntax-error.jsonata' } },
+        holderChecks: { 'library-card': { request: HOLDER_REQUEST, response: 'no-holder.jsonata' }, plate: { request: '{ "path": ', response: 'holder.jsonata' } },
       }),
       context(),
     );
     assert.deepEqual(
       problems.map((p) => p.path),
-      ['records.LibraryLoan.request', 'records.RoadCondition.response', 'actions.renewLoan.response'],
+      ['records.LibraryLoan.request', 'records.RoadCondition.response', 'actions.renewLoan.response', 'holderChecks.library-card.response', 'holderChecks.plate.request'],
     );
     assert.match(problems[0].message, /JSONata does not compile/);
     assert.match(problems[1].message, /missing\.jsonata does not exist/);
@@ -590,6 +653,7 @@ describe('restConnector.validateOptions', () => {
       baseUrl: 'http://127.0.0.1:1',
       records: { LibraryLoan: { request: LOANS_REQUEST, response: 'loans.jsonata' }, RoadCondition: { request: ROADS_REQUEST, response: 'roads.jsonata' } },
       actions: { renewLoan: { request: RENEW_REQUEST, response: 'renewal.jsonata' } },
+      holderChecks: { 'library-card': { request: HOLDER_REQUEST, response: 'holder.jsonata' } },
     });
     assert.deepEqual(await restConnector.validateOptions!(good, context()), []);
     const bare = options({ baseUrl: 'http://127.0.0.1:1' });

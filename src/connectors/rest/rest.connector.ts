@@ -2,11 +2,20 @@ import path from 'node:path';
 import { access } from 'node:fs/promises';
 import { hutongError, isHutongError, type HutongError } from '../../errors.ts';
 import type { RecordType } from '../../model/catalog.ts';
-import { defineConnector, type ActionRequest, type Connector, type ConnectorContext, type RecordQuery } from '../connector.ts';
+import type { IdentifierKind } from '../../model/common.ts';
+import {
+  defineConnector,
+  type ActionRequest,
+  type Connector,
+  type ConnectorContext,
+  type HolderCheck,
+  type HolderCheckResult,
+  type RecordQuery,
+} from '../connector.ts';
 import { compileMapping, loadMappingFile, type Mapping, resolveMappingFile } from '../mapping.ts';
 import { classifyTransportError } from '../transport-errors.ts';
 import { createRestAuthenticator, retryAfterSeconds, transportCause, type RestAuthenticator } from './rest.auth.ts';
-import { RestOptions, type RestActionOptions, type RestRecordOptions } from './rest.options.ts';
+import { RestOptions, type RestActionOptions, type RestHolderCheckOptions, type RestRecordOptions } from './rest.options.ts';
 
 export { RestOptions } from './rest.options.ts';
 export { signHmacRequest, oauthClientBasic } from './rest.auth.ts';
@@ -25,6 +34,12 @@ interface CompiledRecord extends CompiledExchange {
   readonly notFoundIsEmpty: boolean;
 }
 
+interface CompiledHolderCheck extends CompiledExchange {
+  readonly notFoundIsUnknown: boolean;
+}
+
+const HOLDER_OUTCOMES: ReadonlySet<string> = new Set<HolderCheckResult['outcome']>(['match', 'mismatch', 'unknown-identifier']);
+
 /** One department answer: HTTP status, the JSON body (undefined when it is not JSON), and its raw headers. */
 interface DepartmentAnswer {
   readonly status: number;
@@ -41,6 +56,10 @@ function recordEntries(options: RestOptions): Array<[string, RestRecordOptions]>
 
 function actionEntries(options: RestOptions): Array<[string, RestActionOptions]> {
   return Object.entries(options.actions ?? {});
+}
+
+function holderCheckEntries(options: RestOptions): Array<[IdentifierKind, RestHolderCheckOptions]> {
+  return Object.entries(options.holderChecks ?? {}) as Array<[IdentifierKind, RestHolderCheckOptions]>;
 }
 
 
@@ -174,6 +193,10 @@ function createRestConnector(options: RestOptions, context: ConnectorContext): C
   }
   const actions = new Map<string, CompiledExchange>();
   for (const [name, action] of actionEntries(options)) actions.set(name, compileExchange(action, context));
+  const holderChecks = new Map<IdentifierKind, CompiledHolderCheck>();
+  for (const [kind, check] of holderCheckEntries(options)) {
+    holderChecks.set(kind, { ...compileExchange(check, context), notFoundIsUnknown: check.notFoundIsUnknown ?? true });
+  }
 
   const headersFor = async (request: { method: string; url: URL; body: string | undefined }, signal: AbortSignal): Promise<{ headers: Headers; authHeaders: Record<string, string> }> => {
     const headers = new Headers({ accept: 'application/json' });
@@ -294,10 +317,7 @@ function createRestConnector(options: RestOptions, context: ConnectorContext): C
       return collected;
     },
   };
-  if (actions.size === 0) return connector;
-
-  return {
-    ...connector,
+  const acting: Pick<Connector, 'actions' | 'performAction'> = {
     actions: new Set(actions.keys()),
     async performAction(action: ActionRequest, { signal }) {
       const compiled = actions.get(action.name);
@@ -328,6 +348,41 @@ function createRestConnector(options: RestOptions, context: ConnectorContext): C
       }
     },
   };
+
+  const checking: Pick<Connector, 'holderCheckKinds' | 'checkHolder'> = {
+    holderCheckKinds: new Set(holderChecks.keys()),
+    async checkHolder(check: HolderCheck, { signal }): Promise<HolderCheckResult> {
+      const kind = check.identifier.kind;
+      const compiled = holderChecks.get(kind);
+      if (!compiled) throw new TypeError(`${where} confirms no holder of a ${kind}`);
+      const what = `the ${kind} holder check`;
+      try {
+        const responseMapping = await responseMappingOf(compiled);
+        const input = {
+          identifier: check.identifier.value,
+          identifierKind: kind,
+          name: check.holder.name,
+          nationalId: check.holder.nationalId,
+          cityId: context.cityId,
+          departmentId: context.departmentId,
+        };
+        const answer = await exchange(await evaluateRequest(compiled.request, input), signal);
+        if (answer.status === 404 && compiled.notFoundIsUnknown) return { outcome: 'unknown-identifier' };
+        const failure = failureOf(answer, where, what);
+        if (failure) throw failure;
+        const mapped = await mapAnswer(responseMapping, answer, what);
+        const outcome = isPlainObject(mapped) ? mapped.outcome : undefined;
+        if (typeof outcome !== 'string' || !HOLDER_OUTCOMES.has(outcome)) {
+          throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: the ${kind} holder check mapping must give { "outcome": "match" | "mismatch" | "unknown-identifier" }`);
+        }
+        return { outcome: outcome as HolderCheckResult['outcome'] };
+      } catch (error) {
+        throw classify(error, signal);
+      }
+    },
+  };
+
+  return { ...connector, ...(actions.size > 0 ? acting : {}), ...(holderChecks.size > 0 ? checking : {}) };
 }
 
 /** Problems of one request expression and response file, at `<prefix>.request` and `<prefix>.response`. */
@@ -350,8 +405,8 @@ async function exchangeProblems(prefix: string, config: { request: string; respo
 }
 
 /**
- * A department that answers JSON over HTTP. Each record type and action is a JSONata `request`
- * expression giving `{ method, path, query?, body? }` and a mapping file reading the JSON answer.
+ * A department that answers JSON over HTTP. Each record type, action and holder check is a JSONata
+ * `request` expression giving `{ method, path, query?, body? }` and a mapping file reading the JSON answer.
  *
  * @example
  *   const connector = restConnector.create(options, { cityId: 'beijing', departmentId: 'library', timeZone: 'Asia/Shanghai', configDir })
@@ -364,6 +419,7 @@ export const restConnector = defineConnector({
     const problems: Array<{ path: string; message: string }> = [];
     for (const [recordType, record] of recordEntries(options)) problems.push(...(await exchangeProblems(`records.${recordType}`, record, context)));
     for (const [name, action] of actionEntries(options)) problems.push(...(await exchangeProblems(`actions.${name}`, action, context)));
+    for (const [kind, check] of holderCheckEntries(options)) problems.push(...(await exchangeProblems(`holderChecks.${kind}`, check, context)));
     return problems;
   },
   create: createRestConnector,

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { RecordType } from '../../model/catalog.ts';
+import { IdentifierKind } from '../../model/common.ts';
 
 /** How the department authenticates the hub. */
 export const RestAuth = Type.Union([
@@ -64,6 +65,24 @@ export const RestActionOptions = Type.Object(
 );
 export type RestActionOptions = Static<typeof RestActionOptions>;
 
+/** One holder check: a JSONata request over { identifier, identifierKind, name, nationalId, … } and a mapping of the answer to { outcome }. */
+export const RestHolderCheckOptions = Type.Object(
+  {
+    request: Type.String({
+      minLength: 1,
+      description: 'JSONata over { identifier, identifierKind, name, nationalId, cityId, departmentId } giving { method, path, query?, body? }',
+    }),
+    response: Type.String({
+      minLength: 1,
+      description: 'path of a JSONata file mapping the JSON answer to { "outcome": "match" | "mismatch" | "unknown-identifier" }',
+    }),
+    /** A 404 means "the department issued no such identifier" rather than an error. */
+    notFoundIsUnknown: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+export type RestHolderCheckOptions = Static<typeof RestHolderCheckOptions>;
+
 export const RestOptions = Type.Object(
   {
     baseUrl: Type.String({ minLength: 1 }),
@@ -72,6 +91,8 @@ export const RestOptions = Type.Object(
     // Defaults to none: a department may be configured (baseUrl) before any record type is mapped.
     records: Type.Partial(Type.Record(RecordType, RestRecordOptions), { additionalProperties: false, default: {} }),
     actions: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-zA-Z0-9]*$' }), RestActionOptions)),
+    /** Identifier kinds whose holder the department confirms, each with its request and answer mapping. */
+    holderChecks: Type.Optional(Type.Partial(Type.Record(IdentifierKind, RestHolderCheckOptions), { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

@@ -21,6 +21,8 @@ const LoginResult = Type.Object({
 
 const bearer = [{ bearerAuth: [] }];
 
+const LoginTokens = Type.Object({ accessToken: Type.String(), refreshToken: Type.String(), tokenType: Type.Literal('Bearer'), expiresIn: Type.Integer() });
+
 export function identityRoutes(app: HubApp, services: HubServices, channels: readonly Channel[]): void {
   const authenticate = bearerAuth(services.sessions);
 
@@ -169,9 +171,44 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
       },
     },
     async (request, reply) => {
-      const { identifier, created } = await services.citizens.linkIdentifier(principalOf(request), request.body);
+      const { identifier, created } = await services.citizens.linkIdentifier(principalOf(request), request.body, { signal: AbortSignal.timeout(10_000) });
       return reply.status(created ? 201 : 200).send(identifier);
     },
+  );
+
+  app.post(
+    '/v1/me/real-name',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'bindRealName',
+        tags: ['identity'],
+        summary: 'Prove your real name (name + national id) with the public-security register; an entrance proving an identity already held joins that citizen',
+        description:
+          `The register must confirm the name and id together. When another entrance has already proved the same identity, this entrance joins that citizen: the answer carries a new session (\`session\`) and the calling token ends. Accepting consent text version ${CONSENT_TEXT_VERSION} lets this entrance read the traffic, medical, social and civil data the id opens. At most five failed checks per account and per id a day.`,
+        security: bearer,
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 40, description: 'as printed on the identity card' }),
+            nationalId: Type.String({ minLength: 15, maxLength: 20 }),
+            consentTextVersion: Type.String({ minLength: 1, maxLength: 32 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            citizenId: Type.String(),
+            name: Type.String({ description: 'masked' }),
+            nationalId: Type.String({ description: 'masked' }),
+            verifiedAt: Type.String({ format: 'date-time' }),
+            joinedExistingCitizen: Type.Boolean(),
+            session: Type.Optional(LoginTokens),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => services.realName.bind(principalOf(request), request.body, { signal: AbortSignal.timeout(10_000) }),
   );
 
   const ScopeParam = Type.Object({ scope: Scope });

@@ -4,6 +4,8 @@ import * as m0002 from './0002_identifier_issuer.ts';
 import * as m0003 from './0003_batch_records.ts';
 import * as m0004 from './0004_partner_apps.ts';
 import * as m0005 from './0005_consents_refresh.ts';
+import * as m0006 from './0006_real_name.ts';
+import * as m0007 from './0007_links_handoffs.ts';
 
 /** Migrations in the order they apply; a new one is added here with the next number. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +14,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_batch_records': m0003,
   '0004_partner_apps': m0004,
   '0005_consents_refresh': m0005,
+  '0006_real_name': m0006,
+  '0007_links_handoffs': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

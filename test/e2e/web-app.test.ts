@@ -1,0 +1,257 @@
+import { after, before, describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { testEngines } from '../helpers/stores.ts';
+import { WEB_APP_DIST_DIR } from '../../src/http/routes/web-app.routes.ts';
+import { demoCitizen } from '../../src/demo/demo-citizens.ts';
+
+// A person's phone, in the browser: the citizen web app served by a real hub, driven in Chromium.
+// Code run inside the page is given as strings: this project's TypeScript has no DOM types.
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve('test/e2e/screenshots');
+const VIEWPORT = { width: 390, height: 844 };
+const SERVICE_PATH = '/app/cities/shanghai/services/traffic.violations';
+
+/** Builds the web app when this checkout has no build yet; false when it cannot be built. */
+function ensureWebBuild(): boolean {
+  if (existsSync(path.join(WEB_APP_DIST_DIR, 'index.html'))) return true;
+  const vite = path.resolve('node_modules/vite/bin/vite.js');
+  if (!existsSync(vite)) return false;
+  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+  return result.status === 0 && existsSync(path.join(WEB_APP_DIST_DIR, 'index.html'));
+}
+
+describe('citizen web app in a browser (390 × 844)', () => {
+  let built = false;
+  let hub: TestHub;
+  let origin: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    built = ensureWebBuild();
+    if (!built) return;
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it (apt-get install -y chromium), as .ci/run does`);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    hub = await startTestHub(testEngines()[0]);
+    await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'zh-CN', hasTouch: true });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    watchConsole(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.close();
+  });
+
+  const skipUnlessBuilt = (t: TestContext): boolean => {
+    if (built) return false;
+    t.skip('the web app is not built and could not be built (run npm run build:web)');
+    return true;
+  };
+
+  const shoot = async (name: string, on: Page = page) => {
+    await on.evaluate('window.scrollTo(0, 0)'); // the sticky header then sits where a person sees it
+    await on.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  };
+
+  const watchConsole = (on: Page) => {
+    on.on('console', (message) => {
+      // Only the app's pages count: the entrance platforms' emulated login pages are not the app.
+      if (message.type() !== 'error' || !on.url().startsWith(`${origin}/app/`)) return;
+      // Chromium logs every 4xx answer as an error; the API's refusals (consent needed…) are answers the page shows.
+      const apiRefusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()) && message.location().url.startsWith(`${origin}/v1/`);
+      if (!apiRefusal) consoleErrors.push(`${message.text()} (${message.location().url}) on ${on.url()}`);
+    });
+    on.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  };
+
+  it('opens on the entrance it is in (a plain browser: web) and lists the 12 cities', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    const cities = (await hub.app.inject({ method: 'GET', url: '/v1/cities' })).json().items as Array<{ id: string; name: { zh: string } }>;
+    assert.equal(cities.length, 12);
+
+    await page.goto(`${origin}/app/`);
+    await page.getByRole('heading', { level: 1, name: '城市服务' }).waitFor();
+    const entrance = page.getByRole('region', { name: '当前入口' });
+    await entrance.getByText('您正在通过「网页」使用互通').waitFor();
+    assert.equal(await entrance.locator('[data-channel]').getAttribute('data-channel'), 'web');
+
+    const picker = page.getByRole('region', { name: '选择城市' });
+    const buttons = picker.getByRole('button');
+    await buttons.first().waitFor();
+    assert.deepEqual(await buttons.allTextContents(), cities.map((c) => c.name.zh));
+
+    // Keyboard users see where they are.
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
+    assert.equal(outline, 'solid', 'the focused element has a visible outline');
+    await shoot('01-home');
+  });
+
+  it('lists the services of the city picked: Shanghai', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    const services = (await hub.app.inject({ method: 'GET', url: '/v1/cities/shanghai/services' })).json().items as Array<{ id: string; name: { zh: string } }>;
+    assert.ok(services.length >= 11);
+
+    await page.getByRole('button', { name: '上海', exact: true }).click();
+    await page.waitForURL(`${origin}/app/?city=shanghai`);
+    assert.equal(await page.getByRole('button', { name: '上海', exact: true }).getAttribute('aria-pressed'), 'true');
+    const list = page.getByRole('region', { name: '上海的服务' });
+    await list.getByRole('link').first().waitFor();
+    const links = list.getByRole('link');
+    assert.equal(await links.count(), services.length);
+    for (const service of services) {
+      const link = list.getByRole('link', { name: new RegExp(`^${service.name.zh}`) });
+      assert.equal(await link.getAttribute('href'), `/app/cities/shanghai/services/${service.id}`);
+    }
+    await shoot('02-shanghai-services');
+  });
+
+  it('logs in with an SMS code and comes back to the service page', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    const person = demoCitizen(7, hub.services.catalog.getCity('shanghai'));
+
+    await page.getByRole('link', { name: /^交通违法查询与罚款缴纳/ }).click();
+    await page.waitForURL(`${origin}${SERVICE_PATH}`);
+    await page.getByRole('heading', { level: 1, name: '交通违法查询与罚款缴纳' }).waitFor();
+    await page.getByText('登录后即可查看您在该服务中的记录。').waitFor();
+    await shoot('03-service-logged-out');
+
+    await page.getByRole('button', { name: '登录后查看' }).click();
+    await page.waitForURL((url) => url.pathname === '/app/login' && url.searchParams.get('next') === SERVICE_PATH);
+    await page.getByLabel('手机号').fill(person.phone);
+    await shoot('04-login-phone');
+    await page.getByRole('button', { name: '获取验证码' }).click();
+    await page.getByLabel('验证码').waitFor();
+
+    const text = hub.emulators.sms.inbox(person.phone)[0]?.text ?? '';
+    const code = /\d{6}/.exec(text)?.[0];
+    assert.ok(code, `no login code reached ${person.phone}: "${text}"`);
+    await page.getByLabel('验证码').fill(code);
+    await shoot('05-login-code');
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+
+    await page.waitForURL(`${origin}${SERVICE_PATH}`);
+    await page.getByRole('heading', { level: 1, name: '交通违法查询与罚款缴纳' }).waitFor();
+    const stored = await page.evaluate<string | null>("sessionStorage.getItem('hutong.session')");
+    assert.ok(stored && JSON.parse(stored).accessToken, 'the session is kept in sessionStorage');
+    // The web entrance has no consent to read traffic data yet: the page asks for it and retries.
+    const records = page.getByRole('region', { name: '我的记录' });
+    await records.getByText('需要您授权本入口读取「交通出行」类数据。').waitFor();
+    await shoot('06-consent-needed');
+    await records.getByRole('button', { name: '同意授权并重试' }).click();
+    // A new citizen has no real name or plate yet: the page says where to add them.
+    await records.getByRole('link', { name: '前往「我的」完成' }).waitFor();
+    await shoot('07-identifier-needed');
+  });
+
+  it('proves the real name, links the plate and shows the violations with fines in yuan', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    const person = demoCitizen(7, hub.services.catalog.getCity('shanghai'));
+
+    await page.getByRole('link', { name: '前往「我的」完成' }).click();
+    await page.waitForURL(`${origin}/app/me`);
+    await page.getByRole('heading', { level: 1, name: '我的' }).waitFor();
+    const realName = page.getByRole('region', { name: '实名认证' });
+    await realName.getByLabel('姓名').fill(person.name);
+    await realName.getByLabel('身份证号').fill(person.nationalId);
+    await realName.getByRole('checkbox').check();
+    await realName.getByRole('button', { name: '提交认证' }).click();
+    await realName.getByText('已通过公安部门核验', { exact: false }).waitFor();
+
+    const link = page.getByRole('region', { name: '绑定证件', exact: true });
+    await link.getByLabel('证件类型').selectOption('plate');
+    await link.getByLabel('号码').fill(person.plate);
+    await link.getByRole('checkbox').check();
+    await link.getByRole('button', { name: '绑定' }).click();
+    await link.getByRole('status').filter({ hasText: '已绑定' }).waitFor();
+    await page.getByRole('region', { name: '已绑定证件' }).getByText('车牌号').waitFor();
+    await shoot('08-me');
+
+    await page.goto(`${origin}${SERVICE_PATH}`);
+    const records = page.getByRole('region', { name: '我的记录' });
+    await records.locator('article').first().waitFor();
+    const firstCard = await records.locator('article').first().innerText();
+    assert.match(firstCard, /罚款\s*¥\d/, 'fines are shown in yuan');
+    await shoot('09-records');
+  });
+
+  it('shares the service as a link with a QR code', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    const share = page.getByRole('region', { name: '分享' });
+    await share.getByRole('button', { name: '生成分享链接和二维码' }).click();
+    const qr = share.getByRole('img', { name: '「交通违法查询与罚款缴纳」的二维码' });
+    await qr.waitFor();
+    await page.waitForFunction("(() => { const img = document.querySelector('.share img'); return img !== null && img.complete && img.naturalWidth > 0; })()");
+    assert.match((await share.getByRole('link').getAttribute('href')) ?? '', /\/l\/[^/]+$/);
+    await shoot('10-share');
+  });
+
+  it('switches to English and back', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Traffic violations and fines' }).waitFor();
+    await page.getByRole('region', { name: 'My records' }).getByText('Fine').first().waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    await shoot('11-english');
+    await page.getByRole('button', { name: '切换到中文' }).click();
+    await page.getByRole('heading', { level: 1, name: '交通违法查询与罚款缴纳' }).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+  });
+
+  it("in WeChat's in-app browser, logs in through WeChat and comes back with a one-time handoff", async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    const wechat = await browser.newContext({
+      viewport: VIEWPORT,
+      locale: 'zh-CN',
+      hasTouch: true,
+      userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800322c) NetType/WIFI Language/zh_CN',
+    });
+    try {
+      const inWechat = await wechat.newPage();
+      inWechat.setDefaultTimeout(15_000);
+      watchConsole(inWechat);
+      await inWechat.goto(`${origin}/app/`);
+      await inWechat.getByRole('region', { name: '当前入口' }).getByText('您正在通过「微信」使用互通').waitFor();
+      await inWechat.getByText('默认支付方式：微信支付').waitFor();
+      await shoot('12-wechat-home', inWechat);
+
+      // The login page sends the person to WeChat's authorization page at once.
+      await inWechat.goto(`${origin}/app/login?next=${encodeURIComponent('/app/me')}`);
+      await inWechat.getByRole('heading', { name: /登录微信/ }).waitFor();
+      await inWechat.getByLabel(/用户 ID/).fill('demo-00001234');
+      await inWechat.getByRole('button', { name: /同意并登录/ }).click();
+
+      await inWechat.waitForURL(`${origin}/app/me`);
+      await inWechat.getByRole('region', { name: '账号' }).getByText('微信').waitFor();
+      assert.equal(new URL(inWechat.url()).hash, '', 'the handoff code left the address');
+      const stored = await inWechat.evaluate<string | null>("sessionStorage.getItem('hutong.session')");
+      assert.equal(stored && JSON.parse(stored).channel, 'wechat');
+      await shoot('13-wechat-me', inWechat);
+    } finally {
+      await wechat.close();
+    }
+  });
+
+  it('wrote nothing to the console as an error', (t) => {
+    if (skipUnlessBuilt(t)) return;
+    assert.deepEqual(consoleErrors, []);
+  });
+});

@@ -1,0 +1,63 @@
+import type { Lang } from './i18n.tsx';
+import type { ServiceRecord } from './api.ts';
+import { DEPARTMENT_LABELS, fieldLabel, labelOf, valueLabel } from './labels.ts';
+
+const yuanFormat = new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' });
+
+/** Integer fen (CNY minor units) as yuan: 12050 → "¥120.50". */
+export function yuan(fen: number): string {
+  return yuanFormat.format(fen / 100);
+}
+
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/;
+
+/** An RFC 3339 time as "YYYY-MM-DD HH:mm" in the zone it was written in (the city's). */
+export function formatTime(value: string): string {
+  const match = RFC3339.exec(value);
+  return match ? `${match[1]} ${match[2]}` : value;
+}
+
+/** Field names that are bookkeeping rather than something a person reads. */
+const HIDDEN_FIELDS = new Set(['cityId', 'geometry', 'segmentId', 'slotId', 'serviceId']);
+/** Fields whose values are codes from a fixed list, shown by their label. */
+const ENUM_FIELDS = new Set(['status', 'recordedBy', 'utility', 'level', 'stage']);
+
+export interface RecordField {
+  readonly key: string;
+  readonly label: string;
+  readonly value: string;
+}
+
+function displayValue(key: string, value: unknown, lang: Lang, yesNo: { yes: string; no: string }): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return key.endsWith('Fen') && Number.isInteger(value) ? yuan(value) : String(value);
+  if (typeof value === 'boolean') return value ? yesNo.yes : yesNo.no;
+  if (typeof value === 'string') {
+    if (key === 'departmentId') return labelOf(DEPARTMENT_LABELS, value, lang);
+    if (ENUM_FIELDS.has(key)) return valueLabel(value, lang);
+    return RFC3339.test(value) ? formatTime(value) : value;
+  }
+  if (Array.isArray(value)) return value.every((v) => typeof v !== 'object') ? value.join(', ') : null;
+  if (typeof value === 'object') {
+    const parts = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => (typeof v === 'object' ? null : `${fieldLabel(k, lang)}: ${displayValue(k, v, lang, yesNo)}`))
+      .filter((p): p is string => p !== null);
+    return parts.length ? parts.join(' · ') : null;
+  }
+  return String(value);
+}
+
+const TITLE_FIELDS = ['title', 'description', 'road', 'permitType', 'resource', 'employer'] as const;
+
+/** A record as a card: a title and its readable fields, in the order the department gave them. */
+export function describeRecord(record: ServiceRecord, lang: Lang, yesNo: { yes: string; no: string }): { title: string; titleKey?: string; fields: RecordField[] } {
+  const titleKey = TITLE_FIELDS.find((key) => typeof record[key] === 'string' && record[key] !== '');
+  const fields: RecordField[] = [];
+  for (const [key, value] of Object.entries(record)) {
+    if (key === titleKey || HIDDEN_FIELDS.has(key)) continue;
+    const shown = displayValue(key, value, lang, yesNo);
+    if (shown !== null && shown !== '') fields.push({ key, label: fieldLabel(key, lang), value: shown });
+  }
+  const title = titleKey ? String(record[titleKey]) : typeof record.id === 'string' ? record.id : '';
+  return { title, ...(titleKey ? { titleKey } : {}), fields };
+}

@@ -1,0 +1,206 @@
+import { useState } from 'react';
+import { api, ApiError, apiPath, type City, type CityService, type ConsentState, type RecordList, type ShareLink } from '../api.ts';
+import { ErrorNotice, Loading } from '../components/error-notice.tsx';
+import { RecordCard } from '../components/record-card.tsx';
+import { useText } from '../i18n.tsx';
+import { CATEGORY_LABELS, DEPARTMENT_LABELS, FUNCTION_LABELS, IDENTIFIER_LABELS, labelOf } from '../labels.ts';
+import { useResource } from '../resource.ts';
+import { Link, navigate, pages, useLocation } from '../router.tsx';
+import { useSession } from '../session.ts';
+
+/** What a person can do about an error of the records call, beside reading it. */
+function RecordsGuidance({ error, onRetry }: { error: ApiError; onRetry: () => void }) {
+  const { t, lang } = useText();
+  const [granting, setGranting] = useState(false);
+  const [grantError, setGrantError] = useState<ApiError | null>(null);
+
+  if (error.code === 'HUTONG_ERR_REAL_NAME_REQUIRED' || error.code === 'HUTONG_ERR_IDENTIFIER_REQUIRED') {
+    return (
+      <div className="notice notice-info">
+        <p>{error.code === 'HUTONG_ERR_REAL_NAME_REQUIRED' ? t.guidanceRealName : t.guidanceIdentifier}</p>
+        <Link className="button" to={pages.me()}>
+          {t.goToMe}
+        </Link>
+      </div>
+    );
+  }
+
+  const scope = (error.details as { scope?: unknown } | undefined)?.scope;
+  if (error.code === 'HUTONG_ERR_CONSENT_REQUIRED' && typeof scope === 'string') {
+    const grant = async () => {
+      setGranting(true);
+      setGrantError(null);
+      try {
+        const { currentTextVersion } = await api<ConsentState>('/v1/me/consents', { auth: true });
+        await api<ConsentState>(apiPath.consent(scope), { method: 'PUT', auth: true, body: { textVersion: currentTextVersion } });
+        onRetry();
+      } catch (failure) {
+        setGrantError(failure instanceof ApiError ? failure : new ApiError(0, 'UNEXPECTED', String(failure)));
+      } finally {
+        setGranting(false);
+      }
+    };
+    return (
+      <div className="notice notice-info">
+        <p>{t.guidanceConsent(labelOf(CATEGORY_LABELS, scope, lang))}</p>
+        {grantError ? <ErrorNotice error={grantError} /> : null}
+        <button type="button" className="button" disabled={granting} onClick={() => void grant()}>
+          {granting ? t.granting : t.grantConsent}
+        </button>
+      </div>
+    );
+  }
+  return <ErrorNotice error={error} onRetry={onRetry} />;
+}
+
+function Records({ cityId, serviceId, citizenKey }: { cityId: string; serviceId: string; citizenKey: string }) {
+  const { t, lang } = useText();
+  const records = useResource(`records:${cityId}:${serviceId}:${citizenKey}`, (signal) =>
+    api<RecordList>(apiPath.records(cityId, serviceId), { auth: true, signal }),
+  );
+  if (records.loading) return <Loading text={t.recordsLoading} />;
+  if (records.error) return <RecordsGuidance error={records.error} onRetry={records.reload} />;
+  if (!records.data) return null;
+  const minutes = (seconds?: number) => Math.max(1, Math.round((seconds ?? 0) / 60));
+  return (
+    <>
+      {records.data.sources
+        .filter((source) => source.status !== 'ok' || source.freshness === 'cached')
+        .map((source) => {
+          const department = labelOf(DEPARTMENT_LABELS, source.departmentId, lang);
+          const text =
+            source.status === 'unavailable'
+              ? t.sourceUnavailable(department)
+              : source.status === 'stale'
+                ? t.sourceStale(department, minutes(source.ageSeconds))
+                : t.sourceCached(department, minutes(source.ageSeconds));
+          return (
+            <p key={`${source.departmentId}:${source.identifier ?? ''}`} className={source.status === 'ok' ? 'notice notice-info' : 'notice notice-warn'} role="status">
+              {text}
+            </p>
+          );
+        })}
+      {records.data.items.length === 0 ? <p className="muted">{t.noRecords}</p> : null}
+      <div className="records">
+        {records.data.items.map((record, index) => (
+          <RecordCard key={typeof record.id === 'string' ? record.id : index} record={record} />
+        ))}
+      </div>
+    </>
+  );
+}
+
+function Share({ cityId, service }: { cityId: string; service: CityService }) {
+  const { t, pick } = useText();
+  const [link, setLink] = useState<ShareLink | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [copied, setCopied] = useState(false);
+
+  const share = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setLink(await api<ShareLink>('/v1/links', { method: 'POST', auth: true, body: { cityId, serviceId: service.id } }));
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure : new ApiError(0, 'UNEXPECTED', String(failure)));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const copy = async (url: string) => {
+    try {
+      await navigator.clipboard.writeText(url);
+      setCopied(true);
+    } catch {
+      setCopied(false); // the link stays on screen to copy by hand
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="share-title">
+      <h2 id="share-title">{t.shareTitle}</h2>
+      <p className="hint">{t.shareHint}</p>
+      {error ? <ErrorNotice error={error} /> : null}
+      {link ? (
+        <div className="share">
+          <img src={link.qrSvgUrl} alt={t.shareQrAlt(pick(service.name))} width={192} height={192} />
+          <p className="share-url">
+            <a href={link.url}>{link.url}</a>
+          </p>
+          <button type="button" className="button button-secondary" onClick={() => void copy(link.url)}>
+            {copied ? t.copied : t.copyLink}
+          </button>
+        </div>
+      ) : (
+        <button type="button" className="button button-secondary" disabled={busy} onClick={() => void share()}>
+          {busy ? t.sharing : t.shareButton}
+        </button>
+      )}
+    </section>
+  );
+}
+
+export function ServicePage({ cityId, serviceId }: { cityId: string; serviceId: string }) {
+  const { t, pick, lang } = useText();
+  const session = useSession();
+  const { href } = useLocation();
+  const city = useResource(`city:${cityId}`, (signal) => api<City>(apiPath.city(cityId), { signal }));
+  const services = useResource(`services:${cityId}`, (signal) => api<{ items: CityService[] }>(apiPath.services(cityId), { signal }));
+  const service = services.data?.items.find((s) => s.id === serviceId);
+  const notFound = services.data && !service ? new ApiError(404, 'HUTONG_ERR_SERVICE_NOT_FOUND', `No service "${serviceId}" in this city`) : undefined;
+  const failure = city.error ?? services.error ?? notFound;
+
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to={pages.home(cityId)}>← {city.data ? t.backToCity(pick(city.data.name)) : t.backToServices}</Link>
+      </p>
+      {failure ? <ErrorNotice error={failure} onRetry={failure === notFound ? undefined : () => (city.error ? city.reload() : services.reload())} /> : null}
+      {!service && !failure ? <Loading /> : null}
+      {service ? (
+        <>
+          <h1 tabIndex={-1}>{pick(service.name)}</h1>
+          <p className="service-meta">
+            <span className="chip chip-category">{labelOf(CATEGORY_LABELS, service.category, lang)}</span>
+            {service.departmentIds.map((d) => (
+              <span key={d} className="chip chip-plain">
+                {labelOf(DEPARTMENT_LABELS, d, lang)}
+              </span>
+            ))}
+          </p>
+          <section className="card" aria-labelledby="functions-title">
+            <h2 id="functions-title">{t.functionsTitle}</h2>
+            <ul className="functions">
+              {service.functions.map((f) => (
+                <li key={f.kind} className={f.available ? 'function' : 'function function-off'}>
+                  <span className={f.available ? 'chip' : 'chip chip-off'}>{labelOf(FUNCTION_LABELS, f.kind, lang)}</span>
+                  {f.available ? null : <span className="muted"> {f.unavailableReason ?? t.serviceUnavailable}</span>}
+                </li>
+              ))}
+            </ul>
+            <p>
+              <strong>{t.requiredTitle}:</strong>{' '}
+              {service.requiredIdentifiers.length ? service.requiredIdentifiers.map((k) => labelOf(IDENTIFIER_LABELS, k, lang)).join('、') : t.nothingRequired}
+            </p>
+          </section>
+          <section className="card" aria-labelledby="records-title">
+            <h2 id="records-title">{t.recordsTitle}</h2>
+            {session ? (
+              <Records cityId={cityId} serviceId={serviceId} citizenKey={session.citizenId ?? 'citizen'} />
+            ) : (
+              <>
+                <p>{t.loginToSee}</p>
+                <button type="button" className="button" onClick={() => navigate(pages.login(href))}>
+                  {t.logInToContinue}
+                </button>
+              </>
+            )}
+          </section>
+          {session ? <Share cityId={cityId} service={service} /> : null}
+        </>
+      ) : null}
+    </>
+  );
+}
