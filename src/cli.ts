@@ -47,12 +47,13 @@ export function buildCli(): Command {
       const hub = await startHub({ env, withEmulators: opts.withEmulators });
       const lines = [
         `Hutong hub        ${hub.url}`,
+        `Citizen web app   ${hub.url}/app/`,
         `API docs          ${hub.url}/docs`,
         `OpenAPI           ${hub.url}/openapi.json`,
         `Cities            ${hub.url}/v1/cities`,
         `Store             ${hub.config.databaseUrl ? 'PostgreSQL' : `PGlite in ${hub.config.dataDir}`}`,
       ];
-      if (hub.emulators) lines.push(`Emulators         ${hub.emulators.url} (department systems, SMS gateway, fault switches at /_admin/faults)`);
+      if (hub.emulators) lines.push(`Emulators         ${hub.emulators.url} (department systems, public-security register, entrance platforms, SMS gateway, fault switches at /_admin/faults)`);
       process.stdout.write(`${lines.join('\n')}\n`);
       const stop = async () => {
         await hub.close();

@@ -50,6 +50,19 @@ export class ConsentRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /** Withdraws every standing consent of one channel; the scopes withdrawn. */
+  async revokeChannel(citizenId: string, channel: string): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('consents')
+      .set({ revoked_at: new Date() })
+      .where('citizen_id', '=', citizenId)
+      .where('channel', '=', channel)
+      .where('revoked_at', 'is', null)
+      .returning('scope')
+      .execute();
+    return rows.map((r) => r.scope).sort();
+  }
+
   /** The scopes the channel may read for the citizen now. */
   async standingScopes(citizenId: string, channel: string): Promise<Set<string>> {
     const rows = await this.db

@@ -44,6 +44,13 @@ export class ConsentService {
     return revoked;
   }
 
+  /** Withdraws every consent of the calling channel; the scopes withdrawn. */
+  async revokeChannel(principal: Principal): Promise<string[]> {
+    const scopes = await this.consents.revokeChannel(principal.citizenId, principal.channel);
+    await this.audit.record({ actor: `citizen:${principal.citizenId}`, action: 'consent.revoke-all', subject: `channel:${principal.channel}`, detail: { scopes } });
+    return scopes;
+  }
+
   /** The scopes the calling channel may read now. */
   standing(principal: Principal): Promise<Set<string>> {
     return this.consents.standingScopes(principal.citizenId, principal.channel);

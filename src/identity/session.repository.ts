@@ -90,6 +90,18 @@ export class SessionRepository {
     await this.db.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
   }
 
+  /** Ends every active session of a citizen in one channel; how many ended. */
+  async revokeChannelSessions(citizenId: string, channel: string): Promise<number> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: new Date() })
+      .where('citizen_id', '=', citizenId)
+      .where('channel', '=', channel)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async createRefreshToken(input: { sessionId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
     await this.db.insertInto('refresh_tokens').values({ session_id: input.sessionId, token_hash: input.tokenHash, expires_at: input.expiresAt }).execute();
   }

@@ -141,6 +141,11 @@ export class SessionService {
     return { ...(await this.#tokens(sessionId, session.citizenId, channel, session.expiresAt)), citizenId: session.citizenId, channel };
   }
 
+  /** Ends every session of the citizen in one entrance (its refresh tokens with them); how many ended. */
+  revokeChannel(citizenId: string, channel: ChannelId): Promise<number> {
+    return this.sessions.revokeChannelSessions(citizenId, channel);
+  }
+
   revoke(sessionId: string): Promise<void> {
     return this.sessions.revokeSession(sessionId);
   }

@@ -43,8 +43,8 @@ describe('department failures reach citizens as distinct codes, and the breaker 
   });
 
   it('opens the breaker after the configured consecutive failures; the department sees no more calls until it half-opens', async () => {
-    hub.emulators.faults.set('gas', { failRate: 1 });
     const { token: other } = await hub.loginDemo(10, 'qingdao');
+    hub.emulators.faults.set('gas', { failRate: 1 });
     const bills = () => hub.app.inject({ method: 'GET', url: '/v1/cities/qingdao/services/living.utility-bills/records', headers: { authorization: `Bearer ${other}` } });
     const limits = hub.services.shield.policy('qingdao/gas-company').limits;
     const before = hub.emulators.faults.load('gas').calls;

@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEngines } from '../helpers/stores.ts';
+import { CONSENT_TEXT_VERSION } from '../../src/identity/consent.service.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 
 for (const engine of testEngines()) {
@@ -47,6 +48,22 @@ for (const engine of testEngines()) {
       assert.equal((await refresh('A'.repeat(43))).statusCode, 401);
       const short = await refresh('x');
       assert.equal(short.statusCode, 400);
+    });
+
+    it('disconnecting an entrance withdraws its consents and ends every session in it, on every device', async () => {
+      const phone = '13912346004';
+      const [phoneA, phoneB] = [await login(phone), await login(phone)];
+      await hub.app.inject({ method: 'PUT', url: '/v1/me/consents/traffic', headers: { authorization: `Bearer ${phoneA.accessToken}` }, payload: { textVersion: CONSENT_TEXT_VERSION } });
+      const res = await hub.app.inject({ method: 'DELETE', url: '/v1/me/consents', headers: { authorization: `Bearer ${phoneA.accessToken}` } });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json(), { channel: 'web', withdrawnScopes: ['traffic'], sessionsEnded: 2 });
+      for (const device of [phoneA, phoneB]) {
+        assert.equal((await me(device.accessToken)).statusCode, 401);
+        assert.equal((await refresh(device.refreshToken)).statusCode, 401);
+      }
+      const again = await login(phone);
+      const consents = await hub.app.inject({ method: 'GET', url: '/v1/me/consents', headers: { authorization: `Bearer ${again.accessToken}` } });
+      assert.ok(consents.json().scopes.every((s: { granted: boolean }) => !s.granted), 'a new login starts with no consent');
     });
   });
 }

@@ -285,6 +285,26 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
   );
 
   app.delete(
+    '/v1/me/consents',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'disconnectEntrance',
+        tags: ['identity'],
+        summary: 'Withdraw every consent of the calling entrance and end all its sessions (this one, other devices, their refresh tokens)',
+        security: bearer,
+        response: { 200: Type.Object({ channel: Type.String(), withdrawnScopes: Type.Array(Scope), sessionsEnded: Type.Integer() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const withdrawnScopes = (await services.consents.revokeChannel(principal)) as Array<(typeof SCOPES)[number]>;
+      const sessionsEnded = await services.sessions.revokeChannel(principal.citizenId, principal.channel);
+      return { channel: principal.channel, withdrawnScopes, sessionsEnded };
+    },
+  );
+
+  app.delete(
     '/v1/me/identifiers/:identifierId',
     {
       onRequest: authenticate,
