@@ -44,6 +44,10 @@ import { entranceRoutes } from './http/routes/entrance.routes.ts';
 import cookie from '@fastify/cookie';
 import { LinkRepository } from './links/link.repository.ts';
 import { LinkService } from './links/link.service.ts';
+import { PaymentRepository } from './payments/payment.repository.ts';
+import { PaymentService } from './payments/payment.service.ts';
+import { configuredProviders } from './payments/registry.ts';
+import { paymentRoutes } from './http/routes/payments.routes.ts';
 import type { HubApp, HubServices } from './http/types.ts';
 import { MODEL_VERSION } from './model/index.ts';
 
@@ -112,7 +116,16 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   const departmentDefaults = { ...DEFAULT_DEPARTMENT_LIMITS, timeoutMs: config.departmentTimeoutMs };
   const shield = new Shield({ limitsFor: (department) => catalog.departmentLimits(department, departmentDefaults) });
   const consents = new ConsentService(new ConsentRepository(store.db), audit);
-  const records = new RecordsService({ catalog, citizens: citizenRepository, shield, audit, consents });
+  const paymentRepository = new PaymentRepository(store.db);
+  const records = new RecordsService({
+    catalog,
+    citizens: citizenRepository,
+    shield,
+    audit,
+    consents,
+    paidRecords: (cityId, departmentId, recordType, ids) => paymentRepository.paidRecordIds(cityId, departmentId, recordType, ids),
+  });
+  let listeningOrigin = `http://${config.host}:${config.port}`;
   const batchSync = new BatchSyncService(catalog, app.log, config.batchSyncIntervalMs);
   const services: HubServices = {
     batchSync,
@@ -138,6 +151,13 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     dashboard: new DashboardService(catalog, records, config.dashboardDeadlineMs, consents),
     shield,
     links: new LinkService(new LinkRepository(store.db), catalog, audit),
+    payments: new PaymentService({
+      payments: paymentRepository,
+      records,
+      providers: configuredProviders(config),
+      audit,
+      notifyOrigin: () => config.publicUrl ?? listeningOrigin,
+    }),
   };
 
   app.decorateRequest('principal', null);
@@ -160,6 +180,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
         { name: 'records', description: 'A citizen\'s records from department systems' },
         { name: 'schemas', description: 'The standard data model as JSON Schema' },
         { name: 'operations', description: 'Health and readiness' },
+        { name: 'payments', description: 'Paying fines and bills with any wallet, and wallet notifications' },
         { name: 'admin', description: 'Operators: partner apps' },
       ],
     },
@@ -183,6 +204,12 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   adminRoutes(app, services, config.adminToken);
   webAppRoutes(app);
   entranceRoutes(app, services);
+  paymentRoutes(app, services);
+  // Wallets notify the address the hub really listens on (port 0 picks one at listen time).
+  app.addHook('onListen', async () => {
+    const address = app.server.address();
+    if (address && typeof address === 'object') listeningOrigin = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  });
 
   app.addHook('onClose', async () => {
     await batchSync.stop();

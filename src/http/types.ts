@@ -6,6 +6,7 @@ import type { CitizenService } from '../identity/citizen.service.ts';
 import type { LoginService } from '../identity/login.service.ts';
 import type { RealNameService } from '../identity/real-name.service.ts';
 import type { LinkService } from '../links/link.service.ts';
+import type { PaymentService } from '../payments/payment.service.ts';
 import type { ConsentService } from '../identity/consent.service.ts';
 import type { SessionService } from '../identity/session.service.ts';
 import type { RecordsService } from '../records/records.service.ts';
@@ -27,6 +28,7 @@ export interface HubServices {
   readonly citizens: CitizenService;
   readonly realName: RealNameService;
   readonly links: LinkService;
+  readonly payments: PaymentService;
   readonly consents: ConsentService;
   readonly records: RecordsService;
   readonly dashboard: DashboardService;

@@ -7,6 +7,7 @@ import { RECORD_SCHEMAS } from '../model/index.ts';
 import type { AuditTrail } from '../audit/audit.trail.ts';
 import type { CitizenRepository, IdentifierRow } from '../identity/citizen.repository.ts';
 import { normalizeIdentifier, toLinkedIdentifier } from '../identity/citizen.service.ts';
+import { maskPlate } from '../model/identifiers.ts';
 import type { Principal } from '../identity/session.service.ts';
 import type { Shield } from '../shield/shield.ts';
 import type { ConsentService } from '../identity/consent.service.ts';
@@ -14,6 +15,20 @@ import '../model/formats.ts';
 
 /** Record types that are not anybody's: open slots, road conditions. Listing them needs no identifier. */
 export const PUBLIC_RECORD_TYPES: ReadonlySet<RecordType> = new Set<RecordType>(['Slot', 'RoadCondition']);
+
+/** Record types a citizen can pay: fines and bills. */
+export const PAYABLE_RECORD_TYPES: ReadonlySet<RecordType> = new Set<RecordType>(['TrafficViolation', 'Bill']);
+
+/** A fine or bill confirmed with its department just now, held under one of the citizen's identifiers. */
+export interface ConfirmedPayable {
+  readonly departmentId: string;
+  readonly recordType: RecordType;
+  readonly identifier: { readonly kind: string; readonly value: string; readonly issuer: string | null };
+  readonly kind: 'fine' | 'bill';
+  readonly amountFen: number;
+  /** What a payer may see: masked, no name, no full identifier. */
+  readonly description: string;
+}
 
 /** Query parameters a service may take, and their shapes. */
 const PARAM_PATTERNS: Readonly<Record<string, RegExp>> = {
@@ -69,6 +84,8 @@ export class RecordsService {
       shield: Shield;
       audit: AuditTrail;
       consents: ConsentService;
+      /** Records of a department the hub has seen paid (through a wallet) that the department may not show yet. */
+      paidRecords?: (cityId: string, departmentId: string, recordType: string, recordIds: readonly string[]) => Promise<Set<string>>;
     },
   ) {}
 
@@ -78,6 +95,7 @@ export class RecordsService {
     if (!PUBLIC_RECORD_TYPES.has(entry.config.recordType!)) await this.deps.consents.require(principal, entry.config.category);
     const calls = await this.#plan(principal, cityId, entry, filter, true);
     const list = await this.#gather(cityId, entry, calls, this.#params(filter));
+    await this.#markPaid(cityId, list.recordType, list.items);
     const failed = list.sources.filter((s) => s.status === 'unavailable');
     // Nothing to show at all: the citizen gets the department's error, not an empty list that looks true.
     if (failed.length === list.sources.length && list.errors.length > 0) throw list.errors[0];
@@ -93,8 +111,76 @@ export class RecordsService {
     const calls = await this.#plan(principal, cityId, entry, {}, false, linked);
     if (calls.length === 0) return undefined;
     const list = await this.#gather(cityId, entry, calls, {});
+    await this.#markPaid(cityId, list.recordType, list.items);
     this.#noteRead(principal, cityId, entry.service.id, calls, list.items.length);
     return { cityId, serviceId: entry.service.id, recordType: list.recordType, items: list.items, sources: list.sources };
+  }
+
+  /**
+   * One of the citizen's payable records (an unpaid fine or bill), asked of its department now —
+   * never from cache — so the amount is the one the department holds at this moment.
+   */
+  async confirmPayable(principal: Principal, cityId: string, serviceId: string, recordId: string): Promise<ConfirmedPayable> {
+    const entry = this.#queryableService(cityId, serviceId);
+    const recordType = entry.config.recordType!;
+    const payment = entry.service.functions.find((f) => f.kind === 'payment');
+    if (!payment || !PAYABLE_RECORD_TYPES.has(recordType)) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} has nothing to pay`);
+    await this.deps.consents.require(principal, entry.config.category);
+    const calls = await this.#plan(principal, cityId, entry, {}, true);
+    for (const call of calls) this.deps.shield.invalidate(recordsKey(`${cityId}/${call.departmentId}`, recordType, call.identifier, {}));
+    const list = await this.#gather(cityId, entry, calls, {});
+    await this.#markPaid(cityId, recordType, list.items);
+    const item = list.items.find((i) => i.id === recordId);
+    if (!item) {
+      if (list.errors.length > 0) throw list.errors[0];
+      throw hutongError('HUTONG_ERR_PAYABLE_NOT_FOUND', 'None of your linked identifiers has a record with that id to pay');
+    }
+    if (item.status === 'paid') throw hutongError('HUTONG_ERR_PAYMENT_ALREADY_PAID', 'This record is already paid');
+    const departmentId = String(item.departmentId);
+    const heldUnder = recordType === 'TrafficViolation' ? String(item.plate) : String(item.accountNumber);
+    const call = calls.find((c) => c.departmentId === departmentId && c.identifier?.value === heldUnder);
+    if (!call?.identifier) throw hutongError('HUTONG_ERR_PAYABLE_NOT_FOUND', 'The record is not held under one of your identifiers');
+    const identifier = { kind: call.identifier.kind, value: call.identifier.value, issuer: call.identifier.issuer };
+    if (recordType === 'TrafficViolation') {
+      return {
+        departmentId,
+        recordType,
+        identifier,
+        kind: 'fine',
+        amountFen: Number(item.fineFen),
+        description: `交通违法罚款 ${maskPlate(heldUnder)} ${String(item.occurredAt).slice(0, 10)}`,
+      };
+    }
+    const utility = { water: '水费', electricity: '电费', gas: '燃气费' }[String(item.utility)] ?? '账单';
+    return {
+      departmentId,
+      recordType,
+      identifier,
+      kind: 'bill',
+      amountFen: Number(item.amountFen),
+      description: `${utility} ${String(item.period)} 户号 ****${heldUnder.slice(-4)}`,
+    };
+  }
+
+  /** Forgets the cached records a payable came from, so its owner sees it paid at once. */
+  forgetRecordsOf(cityId: string, departmentId: string, recordType: RecordType, identifier: { kind: string; value: string; issuer: string | null }): void {
+    this.deps.shield.invalidate(recordsKey(`${cityId}/${departmentId}`, recordType, identifier, {}));
+  }
+
+  /** Records the hub has seen paid show "paid" even before the department's own answer does. */
+  async #markPaid(cityId: string, recordType: RecordType, items: Array<Record<string, unknown>>): Promise<void> {
+    if (!this.deps.paidRecords || !PAYABLE_RECORD_TYPES.has(recordType) || items.length === 0) return;
+    const byDepartment = new Map<string, Array<Record<string, unknown>>>();
+    for (const item of items) {
+      if (item.status === 'paid') continue;
+      const list = byDepartment.get(String(item.departmentId)) ?? [];
+      list.push(item);
+      byDepartment.set(String(item.departmentId), list);
+    }
+    for (const [departmentId, unpaid] of byDepartment) {
+      const paid = await this.deps.paidRecords(cityId, departmentId, recordType, unpaid.map((i) => String(i.id)));
+      for (const item of unpaid) if (paid.has(String(item.id))) item.status = 'paid';
+    }
   }
 
   /** Performs a service action (renew a loan…) on one of the citizen's records, then forgets the cached records. */
@@ -285,7 +371,12 @@ export class RecordsService {
 }
 
 /** The shield's cache key of one department's records for one identifier (or the public ones). */
-export function recordsKey(department: string, recordType: RecordType, identifier: IdentifierRow | undefined, params: Record<string, string>): string {
+export function recordsKey(
+  department: string,
+  recordType: RecordType,
+  identifier: Pick<IdentifierRow, 'kind' | 'value' | 'issuer'> | undefined,
+  params: Record<string, string>,
+): string {
   const who = identifier ? `${identifier.kind}:${identifier.issuer ?? ''}:${identifier.value}` : 'public';
   const query = Object.entries(params)
     .sort(([a], [b]) => a.localeCompare(b))

@@ -206,3 +206,84 @@ export interface Database {
   links: LinksTable;
   session_handoffs: SessionHandoffsTable;
 }
+
+// Payments (migration 0008).
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface PayablesTable {
+  id: string;
+  city_id: string;
+  department_id: string;
+  service_id: string;
+  record_type: string;
+  record_id: string;
+  identifier_kind: string;
+  identifier_value: string;
+  owner_citizen_id: string;
+  kind: 'fine' | 'bill' | 'fee';
+  amount_fen: number;
+  description: string;
+  status: ColumnType<'open' | 'paid', 'open' | 'paid' | undefined, 'open' | 'paid'>;
+  paid_intent_id: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface PaymentIntentsTable {
+  id: Generated<string>;
+  payable_id: string;
+  owner_citizen_id: string;
+  payer_citizen_id: string;
+  wallet: string;
+  channel: string;
+  amount_fen: number;
+  refunded_fen: ColumnType<number, number | undefined, number>;
+  state: 'created' | 'pending' | 'succeeded' | 'failed' | 'closed';
+  out_trade_no: string;
+  qr_code_content: string | null;
+  provider_trade_no: string | null;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  paid_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface PaymentEventsTable {
+  id: Generated<string>;
+  intent_id: string;
+  from_state: string | null;
+  to_state: string;
+  reason: string;
+  at: CreatedAt;
+}
+
+export interface IdempotencyKeysTable {
+  citizen_id: string;
+  key: string;
+  request_hash: string;
+  response_status: number | null;
+  response: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+}
+
+export interface PaymentNotificationsTable {
+  id: Generated<string>;
+  wallet: string;
+  received_at: CreatedAt;
+  headers: ColumnType<Record<string, unknown>, string, never>;
+  /** The body exactly as received, base64. */
+  body: string;
+  status: ColumnType<'received' | 'processed' | 'rejected', 'received' | 'processed' | 'rejected' | undefined, 'received' | 'processed' | 'rejected'>;
+  out_trade_no: string | null;
+  error: string | null;
+}
+
+export interface Database {
+  payables: PayablesTable;
+  payment_intents: PaymentIntentsTable;
+  payment_events: PaymentEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  payment_notifications: PaymentNotificationsTable;
+}

@@ -6,6 +6,7 @@ import * as m0004 from './0004_partner_apps.ts';
 import * as m0005 from './0005_consents_refresh.ts';
 import * as m0006 from './0006_real_name.ts';
 import * as m0007 from './0007_links_handoffs.ts';
+import * as m0008 from './0008_payments.ts';
 
 /** Migrations in the order they apply; a new one is added here with the next number. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_consents_refresh': m0005,
   '0006_real_name': m0006,
   '0007_links_handoffs': m0007,
+  '0008_payments': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

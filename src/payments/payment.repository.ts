@@ -1,0 +1,182 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, PayablesTable, PaymentIntentsTable } from '../store/schema.ts';
+
+export type PayableRow = Selectable<PayablesTable>;
+export type IntentRow = Selectable<PaymentIntentsTable>;
+export type IntentState = PaymentIntentsTable['state'];
+
+/** Postgres' unique_violation: a second success for one payable, or a trade number drawn twice. */
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === '23505';
+}
+
+/** Payables, payment intents with every transition, idempotency keys and raw wallet notifications. */
+export class PaymentRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * The payable of a department record, created on first use. An open payable takes the amount
+   * the department confirmed just now; a paid one stays as it was.
+   */
+  async upsertPayable(row: Omit<PayableRow, 'status' | 'paid_intent_id' | 'created_at' | 'updated_at'>): Promise<PayableRow> {
+    return this.db
+      .insertInto('payables')
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet({ amount_fen: row.amount_fen, description: row.description, owner_citizen_id: row.owner_citizen_id, updated_at: new Date() })
+          .where('payables.status', '=', 'open'),
+      )
+      .returningAll()
+      .executeTakeFirst()
+      .then(async (inserted) => inserted ?? (await this.findPayable(row.id))!);
+  }
+
+  findPayable(id: string): Promise<PayableRow | undefined> {
+    return this.db.selectFrom('payables').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Payables of these records that the hub has seen paid: the records show "paid" at once. */
+  async paidRecordIds(cityId: string, departmentId: string, recordType: string, recordIds: readonly string[]): Promise<Set<string>> {
+    if (recordIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('payables')
+      .select('record_id')
+      .where('city_id', '=', cityId)
+      .where('department_id', '=', departmentId)
+      .where('record_type', '=', recordType)
+      .where('record_id', 'in', recordIds)
+      .where('status', '=', 'paid')
+      .execute();
+    return new Set(rows.map((r) => r.record_id));
+  }
+
+  /** A new intent in state `created`, with its first event. */
+  async createIntent(row: Omit<IntentRow, 'id' | 'refunded_fen' | 'state' | 'provider_trade_no' | 'paid_at' | 'created_at' | 'updated_at' | 'qr_code_content'>): Promise<IntentRow> {
+    return this.db.transaction().execute(async (tx) => {
+      const intent = await tx.insertInto('payment_intents').values({ ...row, state: 'created' }).returningAll().executeTakeFirstOrThrow();
+      await tx.insertInto('payment_events').values({ intent_id: intent.id, from_state: null, to_state: 'created', reason: 'createPayment' }).execute();
+      return intent;
+    });
+  }
+
+  findIntent(id: string): Promise<IntentRow | undefined> {
+    return this.db.selectFrom('payment_intents').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findIntentByTradeNo(outTradeNo: string): Promise<IntentRow | undefined> {
+    return this.db.selectFrom('payment_intents').selectAll().where('out_trade_no', '=', outTradeNo).executeTakeFirst();
+  }
+
+  listEvents(intentId: string): Promise<Array<{ fromState: string | null; toState: string; reason: string; at: Date }>> {
+    return this.db
+      .selectFrom('payment_events')
+      .select(['from_state as fromState', 'to_state as toState', 'reason', 'at'])
+      .where('intent_id', '=', intentId)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /**
+   * Moves an intent from one of `from` to `to`, recording the event, in one transaction; to
+   * `succeeded` it also marks the payable paid. Returns the intent, `{ stale }` when it was no
+   * longer in one of `from`, or `{ payableAlreadyPaid }` when another intent paid the payable first.
+   */
+  async transition(
+    intentId: string,
+    from: readonly IntentState[],
+    to: IntentState,
+    reason: string,
+    patch: Partial<Pick<IntentRow, 'qr_code_content' | 'provider_trade_no' | 'paid_at' | 'refunded_fen'>> = {},
+  ): Promise<IntentRow | { stale: IntentRow | undefined } | { payableAlreadyPaid: true }> {
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        const before = await tx.selectFrom('payment_intents').select('state').where('id', '=', intentId).forUpdate().executeTakeFirst();
+        if (!before || !from.includes(before.state)) {
+          return { stale: await tx.selectFrom('payment_intents').selectAll().where('id', '=', intentId).executeTakeFirst() };
+        }
+        const intent = await tx
+          .updateTable('payment_intents')
+          .set({ ...patch, state: to, updated_at: new Date() })
+          .where('id', '=', intentId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await tx.insertInto('payment_events').values({ intent_id: intentId, from_state: before.state, to_state: to, reason }).execute();
+        if (to === 'succeeded') {
+          await tx.updateTable('payables').set({ status: 'paid', paid_intent_id: intentId, updated_at: new Date() }).where('id', '=', intent.payable_id).execute();
+        }
+        return intent;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return { payableAlreadyPaid: true };
+      throw error;
+    }
+  }
+
+  /** Other intents of a payable still open for payment (to close once one of them is paid). */
+  openIntentsOf(payableId: string, except: string): Promise<IntentRow[]> {
+    return this.db
+      .selectFrom('payment_intents')
+      .selectAll()
+      .where('payable_id', '=', payableId)
+      .where('id', '!=', except)
+      .where('state', 'in', ['created', 'pending'])
+      .execute();
+  }
+
+  /**
+   * Claims an idempotency key for a request: `claimed`, or the row already there (its request
+   * hash, and its response once the first request finished).
+   */
+  async claimIdempotencyKey(citizenId: string, key: string, requestHash: string): Promise<'claimed' | { requestHash: string; status: number | null; response: unknown }> {
+    const inserted = await this.db
+      .insertInto('idempotency_keys')
+      .values({ citizen_id: citizenId, key, request_hash: requestHash })
+      .onConflict((oc) => oc.columns(['citizen_id', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    if (inserted) return 'claimed';
+    const row = await this.db
+      .selectFrom('idempotency_keys')
+      .select(['request_hash as requestHash', 'response_status as status', 'response'])
+      .where('citizen_id', '=', citizenId)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    // Released between the insert and the read: claim it again.
+    return row ?? this.claimIdempotencyKey(citizenId, key, requestHash);
+  }
+
+  async completeIdempotencyKey(citizenId: string, key: string, status: number, response: unknown): Promise<void> {
+    await this.db
+      .updateTable('idempotency_keys')
+      .set({ response_status: status, response: JSON.stringify(response) })
+      .where('citizen_id', '=', citizenId)
+      .where('key', '=', key)
+      .execute();
+  }
+
+  /** Lets a key be used again after its first request failed before creating anything. */
+  async releaseIdempotencyKey(citizenId: string, key: string): Promise<void> {
+    await this.db.deleteFrom('idempotency_keys').where('citizen_id', '=', citizenId).where('key', '=', key).where('response_status', 'is', null).execute();
+  }
+
+  /** Keeps a wallet notification exactly as it arrived, before anything is done with it. */
+  async storeNotification(wallet: string, headers: Record<string, unknown>, body: Uint8Array): Promise<string> {
+    const row = await this.db
+      .insertInto('payment_notifications')
+      .values({ wallet, headers: JSON.stringify(headers), body: Buffer.from(body).toString('base64') })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async markNotification(id: string, status: 'processed' | 'rejected', detail: { outTradeNo?: string; error?: string } = {}): Promise<void> {
+    await this.db
+      .updateTable('payment_notifications')
+      .set({ status, out_trade_no: detail.outTradeNo ?? null, error: detail.error ?? null })
+      .where('id', '=', id)
+      .execute();
+  }
+}

@@ -1,0 +1,302 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hutongError, isHutongError } from '../errors.ts';
+import type { AuditTrail } from '../audit/audit.trail.ts';
+import type { Principal } from '../identity/session.service.ts';
+import type { RecordsService } from '../records/records.service.ts';
+import type { RecordType } from '../model/catalog.ts';
+import type { PaymentProvider, RawNotification, WalletId } from './provider.ts';
+import type { IntentRow, PaymentRepository } from './payment.repository.ts';
+
+/** How long a checkout can be paid. */
+export const CHECKOUT_TTL_MS = 15 * 60_000;
+/** How long another request with the same Idempotency-Key waits for the first to finish. */
+const IDEMPOTENCY_WAIT_MS = 15_000;
+
+export interface PaymentView {
+  readonly id: string;
+  readonly payableId: string;
+  readonly wallet: WalletId;
+  readonly channel: string;
+  readonly amountFen: number;
+  readonly refundedFen: number;
+  readonly state: IntentRow['state'];
+  readonly description: string;
+  readonly outTradeNo: string;
+  /** The text of the QR code the payer scans with the wallet; absent once the checkout is over. */
+  readonly qrCodeContent?: string;
+  readonly expiresAt: string;
+  readonly paidAt?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly history: Array<{ from: string | null; to: string; reason: string; at: string }>;
+}
+
+/** What a wallet notification did; the route answers the wallet with its acknowledgement. */
+export interface NotificationOutcome {
+  readonly accepted: boolean;
+  readonly intentId?: string;
+  readonly state?: string;
+}
+
+/** A hub trade number: `HT`, the date, and randomness — 24 characters, unique per wallet. */
+function newTradeNumber(now = new Date()): string {
+  const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '');
+  return `HT${day}${randomBytes(7).toString('hex')}`;
+}
+
+/** The payable's id: the department record it pays, as one opaque string. */
+export function payableIdOf(cityId: string, departmentId: string, recordType: string, recordId: string): string {
+  return `pay_${createHash('sha256').update(`${cityId}|${departmentId}|${recordType}|${recordId}`).digest('base64url').slice(0, 24)}`;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Payments: a payable (fine or bill) confirmed with its department, paid with any installed
+ * wallet from any entrance, each payable paid at most once. Wallet notifications are kept as they
+ * arrived, verified, and believed only after the wallet confirms the trade when asked.
+ */
+export class PaymentService {
+  constructor(
+    private readonly deps: {
+      readonly payments: PaymentRepository;
+      readonly records: RecordsService;
+      readonly providers: ReadonlyMap<WalletId, PaymentProvider>;
+      readonly audit: AuditTrail;
+      /** The origin wallets send notifications to. */
+      readonly notifyOrigin: () => string;
+    },
+  ) {}
+
+  provider(wallet: string): PaymentProvider {
+    const provider = this.deps.providers.get(wallet as WalletId);
+    if (!provider) throw hutongError('HUTONG_ERR_WALLET_NOT_INSTALLED', `No wallet "${wallet}" is configured in this hub`);
+    return provider;
+  }
+
+  get wallets(): WalletId[] {
+    return [...this.deps.providers.keys()];
+  }
+
+  /**
+   * `createPayment` under an Idempotency-Key: the same key and body replay the first answer; the
+   * same key with another body is refused; concurrent requests with one key create one intent.
+   */
+  async createPaymentIdempotently(
+    principal: Principal,
+    key: string,
+    input: { cityId: string; serviceId: string; recordId: string; wallet: string },
+  ): Promise<{ status: number; body: PaymentView; replayed: boolean }> {
+    const { payments } = this.deps;
+    const requestHash = createHash('sha256').update(canonicalJson(input)).digest('base64url');
+    const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
+    for (;;) {
+      const claim = await payments.claimIdempotencyKey(principal.citizenId, key, requestHash);
+      if (claim === 'claimed') break;
+      if (claim.requestHash !== requestHash) {
+        throw hutongError('HUTONG_ERR_IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for another request; use a new key for a new payment');
+      }
+      if (claim.status !== null) return { status: claim.status, body: claim.response as PaymentView, replayed: true };
+      if (Date.now() > deadline) throw hutongError('HUTONG_ERR_IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    try {
+      const body = await this.createPayment(principal, input);
+      await payments.completeIdempotencyKey(principal.citizenId, key, 201, body);
+      return { status: 201, body, replayed: false };
+    } catch (error) {
+      await payments.releaseIdempotencyKey(principal.citizenId, key);
+      throw error;
+    }
+  }
+
+  /** Confirms the payable with its department (owner, amount, still unpaid) and opens a checkout with the wallet. */
+  async createPayment(principal: Principal, input: { cityId: string; serviceId: string; recordId: string; wallet: string }): Promise<PaymentView> {
+    const { payments, records, audit } = this.deps;
+    const provider = this.provider(input.wallet);
+    const confirmed = await records.confirmPayable(principal, input.cityId, input.serviceId, input.recordId);
+    const payableId = payableIdOf(input.cityId, confirmed.departmentId, confirmed.recordType, input.recordId);
+    const payable = await payments.upsertPayable({
+      id: payableId,
+      city_id: input.cityId,
+      department_id: confirmed.departmentId,
+      service_id: input.serviceId,
+      record_type: confirmed.recordType,
+      record_id: input.recordId,
+      identifier_kind: confirmed.identifier.kind,
+      identifier_value: confirmed.identifier.value,
+      owner_citizen_id: principal.citizenId,
+      kind: confirmed.kind,
+      amount_fen: confirmed.amountFen,
+      description: confirmed.description,
+    });
+    if (payable.status === 'paid') throw hutongError('HUTONG_ERR_PAYMENT_ALREADY_PAID', 'This payable is already paid');
+
+    const expiresAt = new Date(Date.now() + CHECKOUT_TTL_MS);
+    const intent = await payments.createIntent({
+      payable_id: payableId,
+      owner_citizen_id: payable.owner_citizen_id,
+      payer_citizen_id: principal.citizenId,
+      wallet: provider.id,
+      channel: principal.channel,
+      amount_fen: payable.amount_fen,
+      out_trade_no: newTradeNumber(),
+      expires_at: expiresAt,
+    });
+    let checkout;
+    try {
+      checkout = await provider.createCheckout(
+        {
+          outTradeNo: intent.out_trade_no,
+          amountFen: intent.amount_fen,
+          subject: payable.description,
+          expiresAt,
+          notifyUrl: `${this.deps.notifyOrigin()}/v1/payments/notify/${provider.id}`,
+        },
+        { signal: AbortSignal.timeout(8000) },
+      );
+    } catch (error) {
+      await payments.transition(intent.id, ['created'], 'failed', `checkout refused: ${isHutongError(error) ? error.code : 'error'}`);
+      throw error;
+    }
+    const pending = await payments.transition(intent.id, ['created'], 'pending', 'checkout created', { qr_code_content: checkout.qrCodeContent });
+    if (!('id' in pending)) throw hutongError('HUTONG_ERR_INTERNAL', 'The payment changed while its checkout was created');
+    await audit.record({
+      actor: `citizen:${principal.citizenId}`,
+      action: 'payment.create',
+      subject: `payment:${intent.id}`,
+      cityId: input.cityId,
+      detail: { wallet: provider.id, channel: principal.channel, amountFen: intent.amount_fen, payableId },
+    });
+    return this.#view(pending, payable.description);
+  }
+
+  /** A payment as its payer or the payable's owner sees it; nobody else learns it exists. */
+  async getPayment(principal: Principal, id: string): Promise<PaymentView> {
+    const intent = /^[0-9a-f-]{36}$/.test(id) ? await this.deps.payments.findIntent(id) : undefined;
+    if (!intent || (intent.payer_citizen_id !== principal.citizenId && intent.owner_citizen_id !== principal.citizenId)) {
+      throw hutongError('HUTONG_ERR_PAYMENT_NOT_FOUND', 'You have no payment with that id');
+    }
+    const payable = await this.deps.payments.findPayable(intent.payable_id);
+    return this.#view(intent, payable?.description ?? '');
+  }
+
+  /**
+   * A wallet's notification: kept as received, verified with the wallet's key, then believed only
+   * as far as the wallet confirms the trade when asked. A replay changes nothing.
+   */
+  async handleNotification(wallet: string, raw: RawNotification): Promise<NotificationOutcome> {
+    const { payments } = this.deps;
+    const provider = this.provider(wallet);
+    const notificationId = await payments.storeNotification(provider.id, { ...raw.headers }, raw.body);
+    let notice;
+    try {
+      notice = await provider.verifyNotification(raw, { signal: AbortSignal.timeout(5000) });
+    } catch (error) {
+      await payments.markNotification(notificationId, 'rejected', { error: isHutongError(error) ? error.code : 'unreadable' });
+      throw isHutongError(error) ? error : hutongError('HUTONG_ERR_NOTIFICATION_INVALID', 'The notification cannot be read', { cause: error });
+    }
+    const intent = await payments.findIntentByTradeNo(notice.outTradeNo);
+    if (!intent || intent.wallet !== provider.id) {
+      // Signed by the wallet but not ours: nothing to do, and retrying would not change that.
+      await payments.markNotification(notificationId, 'processed', { outTradeNo: notice.outTradeNo, error: 'unknown trade' });
+      return { accepted: true };
+    }
+    if (notice.kind === 'payment') await this.settle(intent, `${provider.id} notification`);
+    await payments.markNotification(notificationId, 'processed', { outTradeNo: notice.outTradeNo });
+    const now = await payments.findIntent(intent.id);
+    return { accepted: true, intentId: intent.id, state: now?.state };
+  }
+
+  /**
+   * Asks the wallet how the trade stands and moves the intent to match: paid → succeeded (and the
+   * payable paid); closed → closed. A second wallet paying an already paid payable is refunded.
+   */
+  async settle(intent: IntentRow, reason: string): Promise<IntentRow> {
+    const { payments, audit } = this.deps;
+    const provider = this.provider(intent.wallet);
+    const status = await provider.queryTrade(intent.out_trade_no, { signal: AbortSignal.timeout(8000) });
+    if (status.state === 'succeeded' || status.state === 'refunded') {
+      if (status.amountFen !== undefined && status.amountFen !== intent.amount_fen) {
+        await audit.record({ actor: `wallet:${provider.id}`, action: 'payment.amount-mismatch', subject: `payment:${intent.id}`, detail: { expected: intent.amount_fen, got: status.amountFen } });
+        return intent;
+      }
+      const moved = await payments.transition(intent.id, ['created', 'pending', 'closed', 'failed'], 'succeeded', reason, {
+        provider_trade_no: status.providerTradeNo ?? null,
+        paid_at: status.paidAt ?? new Date(),
+      });
+      if ('payableAlreadyPaid' in moved) return this.#refundDuplicate(intent, provider.id);
+      if ('stale' in moved) return moved.stale ?? intent;
+      await audit.record({ actor: `wallet:${provider.id}`, action: 'payment.succeeded', subject: `payment:${intent.id}`, detail: { amountFen: intent.amount_fen } });
+      const payable = await payments.findPayable(intent.payable_id);
+      if (payable) {
+        this.deps.records.forgetRecordsOf(payable.city_id, payable.department_id, payable.record_type as RecordType, {
+          kind: payable.identifier_kind,
+          value: payable.identifier_value,
+          issuer: payable.identifier_kind === 'plate' ? null : `${payable.city_id}/${payable.department_id}`,
+        });
+      }
+      for (const other of await payments.openIntentsOf(intent.payable_id, intent.id)) {
+        await this.#closeQuietly(other, 'another wallet paid the payable');
+      }
+      return moved;
+    }
+    if (status.state === 'closed' || status.state === 'failed') {
+      const moved = await payments.transition(intent.id, ['created', 'pending'], status.state, reason);
+      return 'id' in moved ? moved : intent;
+    }
+    return intent;
+  }
+
+  /** The payable was paid through another intent first: this payment goes back to the payer in full. */
+  async #refundDuplicate(intent: IntentRow, wallet: WalletId): Promise<IntentRow> {
+    const provider = this.provider(wallet);
+    await provider.refund(
+      { outTradeNo: intent.out_trade_no, outRefundNo: `${intent.out_trade_no}R1`, refundFen: intent.amount_fen, totalFen: intent.amount_fen, reason: '重复支付退款 / paid twice' },
+      { signal: AbortSignal.timeout(8000) },
+    );
+    const moved = await this.deps.payments.transition(intent.id, ['created', 'pending'], 'closed', 'paid twice: refunded in full', { refunded_fen: intent.amount_fen });
+    await this.deps.audit.record({ actor: `wallet:${wallet}`, action: 'payment.duplicate-refunded', subject: `payment:${intent.id}`, detail: { amountFen: intent.amount_fen } });
+    return 'id' in moved ? moved : intent;
+  }
+
+  async #closeQuietly(intent: IntentRow, reason: string): Promise<void> {
+    try {
+      await this.provider(intent.wallet).closeTrade(intent.out_trade_no, { signal: AbortSignal.timeout(5000) });
+      await this.deps.payments.transition(intent.id, ['created', 'pending'], 'closed', reason);
+    } catch {
+      // Paid meanwhile, or the wallet is away: its own notification or reconciliation settles it.
+    }
+  }
+
+  async #view(intent: IntentRow, description: string): Promise<PaymentView> {
+    const events = await this.deps.payments.listEvents(intent.id);
+    const open = intent.state === 'pending' && intent.expires_at.getTime() > Date.now();
+    return {
+      id: intent.id,
+      payableId: intent.payable_id,
+      wallet: intent.wallet as WalletId,
+      channel: intent.channel,
+      amountFen: intent.amount_fen,
+      refundedFen: intent.refunded_fen,
+      state: intent.state,
+      description,
+      outTradeNo: intent.out_trade_no,
+      ...(open && intent.qr_code_content ? { qrCodeContent: intent.qr_code_content } : {}),
+      expiresAt: intent.expires_at.toISOString(),
+      ...(intent.paid_at ? { paidAt: intent.paid_at.toISOString() } : {}),
+      createdAt: intent.created_at.toISOString(),
+      updatedAt: intent.updated_at.toISOString(),
+      history: events.map((e) => ({ from: e.fromState, to: e.toState, reason: e.reason, at: e.at.toISOString() })),
+    };
+  }
+}
