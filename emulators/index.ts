@@ -7,6 +7,7 @@ import { createWechatPlatform } from './channels/wechat/wechat.platform.ts';
 import { createWeiboPlatform } from './channels/weibo/weibo.platform.ts';
 import { createTaobaoPlatform } from './channels/taobao/taobao.platform.ts';
 import { FaultSwitchboard } from './faults.ts';
+import { createUnionpayWallet, type UnionpayWallet } from './wallets/unionpay/unionpay.wallet.ts';
 import { sendJson, type EmulatorRoute } from './http-kit.ts';
 import { DEPARTMENT_EMULATORS, type EmulatorContext } from './departments/registry.ts';
 
@@ -27,6 +28,8 @@ export interface RunningEmulators {
   readonly sms: ReturnType<typeof createSmsGateway>;
   readonly faults: FaultSwitchboard;
   readonly context: EmulatorContext;
+  /** The wallets: checkouts, "scan and pay", notifications to the hub, statements. */
+  readonly wallets: { readonly unionpay: UnionpayWallet };
   close(): Promise<void>;
 }
 
@@ -47,7 +50,8 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
   const sms = createSmsGateway({ appKey: options.smsAppKey });
   const faults = new FaultSwitchboard();
   const departments = new Map<string, EmulatorRoute>();
-  const routes: EmulatorRoute[] = [faults.adminRoute(), sms.route, createAlipayOpenPlatform().route, createWechatPlatform().route, createWeiboPlatform().route, createTaobaoPlatform().route];
+  const wallets = { unionpay: createUnionpayWallet() };
+  const routes: EmulatorRoute[] = [faults.adminRoute(), sms.route, wallets.unionpay.route, createAlipayOpenPlatform().route, createWechatPlatform().route, createWeiboPlatform().route, createTaobaoPlatform().route];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulators.invalid');
     try {
@@ -92,8 +96,10 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
     sms,
     faults,
     context,
+    wallets,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const wallet of Object.values(wallets)) wallet.close();
         faults.releaseHanging();
         server.closeAllConnections();
         server.close(() => resolve());

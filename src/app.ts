@@ -86,7 +86,8 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     if (!options.store) await store.close();
     throw error;
   }
-  const catalog = new Catalog(catalogResult.cities, { batchRecords: new BatchRecordRepository(store.db) });
+  const wallets = configuredProviders(config);
+  const catalog = new Catalog(catalogResult.cities, { batchRecords: new BatchRecordRepository(store.db) }, { wallets: [...wallets.keys()] });
 
   const logger = createHubLogger(config.logLevel, options.logStream);
   const app: HubApp = Fastify({
@@ -154,7 +155,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     payments: new PaymentService({
       payments: paymentRepository,
       records,
-      providers: configuredProviders(config),
+      providers: wallets,
       audit,
       notifyOrigin: () => config.publicUrl ?? listeningOrigin,
     }),

@@ -13,7 +13,6 @@ import type { LoadedCityFile } from './catalog.loader.ts';
  * missing here is listed as unavailable with this reason, never pretended.
  */
 const FUNCTIONS_NOT_INSTALLED: Partial<Record<ServiceKind, string>> = {
-  payment: 'paying through a wallet is not installed in this hub yet',
   booking: 'booking with the department is not installed in this hub yet',
   notification: 'reminder delivery is not installed in this hub yet',
 };
@@ -58,10 +57,26 @@ function actionAvailability(departments: readonly DepartmentEntry[]): string | u
   return acting.length > 0 ? undefined : `no department of the service has actions configured, or its connector kind is not installed`;
 }
 
-function describeService(cityId: string, config: ServiceConfig, departments: readonly DepartmentEntry[]): Service {
+/** What the hub itself can do besides its connectors: which wallets it can take payments with. */
+export interface HubCapabilities {
+  readonly wallets: readonly string[];
+}
+
+function paymentAvailability(config: ServiceConfig, departments: readonly DepartmentEntry[], capabilities: HubCapabilities): string | undefined {
+  if (capabilities.wallets.length === 0) return 'no wallet is configured in this hub';
+  return queryAvailability(config, departments) && 'the payable records cannot be read from the department';
+}
+
+function describeService(cityId: string, config: ServiceConfig, departments: readonly DepartmentEntry[], capabilities: HubCapabilities): Service {
   const functions = config.kinds.map((kind) => {
     const reason =
-      kind === 'query' ? queryAvailability(config, departments) : kind === 'action' ? actionAvailability(departments) : FUNCTIONS_NOT_INSTALLED[kind];
+      kind === 'query'
+        ? queryAvailability(config, departments)
+        : kind === 'action'
+          ? actionAvailability(departments)
+          : kind === 'payment'
+            ? paymentAvailability(config, departments, capabilities)
+            : FUNCTIONS_NOT_INSTALLED[kind];
     return reason === undefined ? { kind, available: true } : { kind, available: false, unavailableReason: reason };
   });
   // A service is available when a citizen can use at least one of its functions; `functions` says which.
@@ -82,7 +97,7 @@ function describeService(cityId: string, config: ServiceConfig, departments: rea
   };
 }
 
-function buildCity(file: LoadedCityFile, hub: ConnectorContext['hub']): CityEntry {
+function buildCity(file: LoadedCityFile, hub: ConnectorContext['hub'], capabilities: HubCapabilities): CityEntry {
   const config: CityConfig = file.config;
   const city: City = { id: config.id, regionCode: config.regionCode, name: config.name, timeZone: config.timeZone, platePrefix: config.platePrefix };
   const departments = new Map<string, DepartmentEntry>();
@@ -100,7 +115,7 @@ function buildCity(file: LoadedCityFile, hub: ConnectorContext['hub']): CityEntr
   }
   const services = new Map<string, ServiceEntry>();
   for (const s of config.services) {
-    services.set(s.id, { config: s, service: describeService(config.id, s, s.departments.map((id) => departments.get(id)!)) });
+    services.set(s.id, { config: s, service: describeService(config.id, s, s.departments.map((id) => departments.get(id)!), capabilities) });
   }
   return { city, departments, services };
 }
@@ -113,8 +128,8 @@ export class Catalog {
    * @param hub services of the hub that some connector kinds need (the CSV kind keeps imports in
    *   the store); without them those connectors fail with a clear error when used.
    */
-  constructor(files: readonly LoadedCityFile[], hub?: ConnectorContext['hub']) {
-    this.#cities = new Map(files.map((f) => [f.config.id, buildCity(f, hub)]));
+  constructor(files: readonly LoadedCityFile[], hub?: ConnectorContext['hub'], capabilities: HubCapabilities = { wallets: [] }) {
+    this.#cities = new Map(files.map((f) => [f.config.id, buildCity(f, hub, capabilities)]));
   }
 
   listCities(): City[] {

@@ -38,10 +38,10 @@ export interface NotificationOutcome {
   readonly state?: string;
 }
 
-/** A hub trade number: `HT`, the date, and randomness — 24 characters, unique per wallet. */
+/** A hub trade number: `HT`, the China-local time (`tradeTimeOf` reads it back) and 10 hex digits — 26 letters and digits. */
 function newTradeNumber(now = new Date()): string {
-  const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '');
-  return `HT${day}${randomBytes(7).toString('hex')}`;
+  const stamp = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 19).replace(/[-T:]/g, '');
+  return `HT${stamp}${randomBytes(5).toString('hex')}`;
 }
 
 /** The payable's id: the department record it pays, as one opaque string. */

@@ -8,6 +8,15 @@ export interface ProviderCallOptions {
   readonly signal: AbortSignal;
 }
 
+/**
+ * The China-local time a hub trade number was made, `yyyyMMddHHmmss`: the hub's numbers are `HT`,
+ * that time and 10 hex digits. Wallets that find a trade by its number and the time its order was
+ * sent (UnionPay's `txnTime`) read it from here, so any hub process can ask about any trade.
+ */
+export function tradeTimeOf(outTradeNo: string): string | undefined {
+  return /^HT(\d{14})[0-9a-f]{10}$/.exec(outTradeNo)?.[1];
+}
+
 /** A checkout the hub asks the provider for: one attempt to pay one payable. */
 export interface CheckoutRequest {
   /** The hub's trade number, unique per provider (`out_trade_no`): 6–32 characters `[A-Za-z0-9_-]`. */
