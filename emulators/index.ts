@@ -8,6 +8,7 @@ import { createWeiboPlatform } from './channels/weibo/weibo.platform.ts';
 import { createTaobaoPlatform } from './channels/taobao/taobao.platform.ts';
 import { FaultSwitchboard } from './faults.ts';
 import { createUnionpayWallet, type UnionpayWallet } from './wallets/unionpay/unionpay.wallet.ts';
+import { createWechatpayWallet, type WechatpayWallet } from './wallets/wechatpay/wechatpay.wallet.ts';
 import { sendJson, type EmulatorRoute } from './http-kit.ts';
 import { DEPARTMENT_EMULATORS, type EmulatorContext } from './departments/registry.ts';
 
@@ -29,7 +30,7 @@ export interface RunningEmulators {
   readonly faults: FaultSwitchboard;
   readonly context: EmulatorContext;
   /** The wallets: checkouts, "scan and pay", notifications to the hub, statements. */
-  readonly wallets: { readonly unionpay: UnionpayWallet };
+  readonly wallets: { readonly unionpay: UnionpayWallet; readonly wechatpay: WechatpayWallet };
   close(): Promise<void>;
 }
 
@@ -50,8 +51,8 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
   const sms = createSmsGateway({ appKey: options.smsAppKey });
   const faults = new FaultSwitchboard();
   const departments = new Map<string, EmulatorRoute>();
-  const wallets = { unionpay: createUnionpayWallet() };
-  const routes: EmulatorRoute[] = [faults.adminRoute(), sms.route, wallets.unionpay.route, createAlipayOpenPlatform().route, createWechatPlatform().route, createWeiboPlatform().route, createTaobaoPlatform().route];
+  const wallets = { unionpay: createUnionpayWallet(), wechatpay: createWechatpayWallet() };
+  const routes: EmulatorRoute[] = [faults.adminRoute(), sms.route, wallets.unionpay.route, wallets.wechatpay.route, createAlipayOpenPlatform().route, createWechatPlatform().route, createWeiboPlatform().route, createTaobaoPlatform().route];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulators.invalid');
     try {

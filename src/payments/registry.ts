@@ -1,9 +1,10 @@
 import type { HubConfig } from '../config.ts';
 import type { PaymentProvider, PaymentProviderDefinition, WalletId } from './provider.ts';
 import { unionpayProvider } from './unionpay/unionpay.provider.ts';
+import { wechatpayProvider } from './wechatpay/wechatpay.provider.ts';
 
 /** Every wallet this hub speaks; one folder each, the vendor SDK imported only there. */
-export const PAYMENT_PROVIDERS: readonly PaymentProviderDefinition[] = [unionpayProvider as unknown as PaymentProviderDefinition];
+export const PAYMENT_PROVIDERS: readonly PaymentProviderDefinition[] = [wechatpayProvider, unionpayProvider] as unknown as PaymentProviderDefinition[];
 
 /**
  * The wallets whose settings are configured (or, in demo mode, whose emulators run); a wallet

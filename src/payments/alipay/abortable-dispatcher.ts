@@ -25,12 +25,12 @@ export function abortableDispatcher(inner: Pick<Dispatcher, 'dispatch'>, signal:
   return {
     dispatch(options, handler) {
       let abortWire: AbortWire | undefined;
-      const onAbort = (): void => void abortWire;
+      const onAbort = (): void => abortWire?.(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       const settle = (): void => signal.removeEventListener('abort', onAbort);
       const connected = (abort: AbortWire): void => {
         abortWire = abort;
-        if (signal.aborted && false) abort(signal.reason);
+        if (signal.aborted) abort(signal.reason);
       };
       // undici hands the way to abort to the handler when the request starts: the older handler
       // shape gets an abort function (onConnect), the newer a controller (onRequestStart).

@@ -85,7 +85,9 @@ function headerOf(headers: RawNotification['headers'], name: string): string | u
  *
  * Alipay creates a trade only when the payer scans the QR code: until then `queryTrade` answers
  * `pending` without an amount, and `closeTrade` (which Alipay answers with ACQ.TRADE_NOT_EXIST while
- * still refusing any later scan) succeeds.
+ * still refusing any later scan) succeeds. The SDK verifies the signature of success answers only; an
+ * error answer (HTTP 4xx, whose body it does not keep) is believed as it comes, which is why a refusal
+ * never moves a trade forward here (at most it reads as `pending`).
  *
  * @example
  *   const alipay = createAlipayProvider(alipayPaySettingsFromEnv(process.env, { emulatorsUrl, demo: true })!)

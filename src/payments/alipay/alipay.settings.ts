@@ -62,8 +62,9 @@ const spkiPem = (text: string, name: string): string => publicKeyObject(text, na
  * `ALIPAY_APP_ID`, `ALIPAY_APP_PRIVATE_KEY` (PEM, base64 or a file path), `ALIPAY_PUBLIC_KEY`
  * (likewise), `ALIPAY_ENDPOINT` (v3; default Alipay's production endpoint) and `ALIPAY_GATEWAY` (v2;
  * default Alipay's production gateway). With none of the app's credentials set, demo mode uses the
- * payment emulator (`<emulatorsUrl>/alipay-pay`) with the demo app and keys, and otherwise the result is
- * `undefined`: the wallet is not installed. A half configuration is an error.
+ * payment emulator (`<emulatorsUrl>/alipay-pay`) with the demo app and keys, and otherwise (or when no
+ * emulators URL is known) the result is `undefined`: the wallet is not installed. A half configuration
+ * is an error.
  *
  * @example
  *   alipayPaySettingsFromEnv(process.env, { emulatorsUrl: 'http://127.0.0.1:4100', demo: true })
@@ -92,7 +93,7 @@ export function alipayPaySettingsFromEnv(
       endpoint: value('ALIPAY_ENDPOINT') ?? ALIPAY_PRODUCTION_ENDPOINT,
       gateway: value('ALIPAY_GATEWAY') ?? ALIPAY_PRODUCTION_GATEWAY,
     };
-  } else if (options.demo) {
+  } else if (options.demo && emulators !== '') {
     settings = {
       appId: DEMO_APP_ID,
       privateKey: pkcs8Pem(readFileSync(new URL('app-private.pem', DEMO_KEYS), 'utf8'), 'the demo app key'),
