@@ -9,6 +9,7 @@ import { createTaobaoPlatform } from './channels/taobao/taobao.platform.ts';
 import { FaultSwitchboard } from './faults.ts';
 import { createUnionpayWallet, type UnionpayWallet } from './wallets/unionpay/unionpay.wallet.ts';
 import { createWechatpayWallet, type WechatpayWallet } from './wallets/wechatpay/wechatpay.wallet.ts';
+import { createAlipayWallet, type AlipayWallet } from './wallets/alipay/alipay.wallet.ts';
 import { sendJson, type EmulatorRoute } from './http-kit.ts';
 import { DEPARTMENT_EMULATORS, type EmulatorContext } from './departments/registry.ts';
 
@@ -30,7 +31,7 @@ export interface RunningEmulators {
   readonly faults: FaultSwitchboard;
   readonly context: EmulatorContext;
   /** The wallets: checkouts, "scan and pay", notifications to the hub, statements. */
-  readonly wallets: { readonly unionpay: UnionpayWallet; readonly wechatpay: WechatpayWallet };
+  readonly wallets: { readonly alipay: AlipayWallet; readonly wechatpay: WechatpayWallet; readonly unionpay: UnionpayWallet };
   close(): Promise<void>;
 }
 
@@ -51,8 +52,8 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
   const sms = createSmsGateway({ appKey: options.smsAppKey });
   const faults = new FaultSwitchboard();
   const departments = new Map<string, EmulatorRoute>();
-  const wallets = { unionpay: createUnionpayWallet(), wechatpay: createWechatpayWallet() };
-  const routes: EmulatorRoute[] = [faults.adminRoute(), sms.route, wallets.unionpay.route, wallets.wechatpay.route, createAlipayOpenPlatform().route, createWechatPlatform().route, createWeiboPlatform().route, createTaobaoPlatform().route];
+  const wallets = { alipay: createAlipayWallet(), wechatpay: createWechatpayWallet(), unionpay: createUnionpayWallet() };
+  const routes: EmulatorRoute[] = [faults.adminRoute(), sms.route, wallets.alipay.route, wallets.wechatpay.route, wallets.unionpay.route, createAlipayOpenPlatform().route, createWechatPlatform().route, createWeiboPlatform().route, createTaobaoPlatform().route];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulators.invalid');
     try {

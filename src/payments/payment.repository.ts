@@ -53,7 +53,9 @@ export class PaymentRepository {
   }
 
   /** A new intent in state `created`, with its first event. */
-  async createIntent(row: Omit<IntentRow, 'id' | 'refunded_fen' | 'state' | 'provider_trade_no' | 'paid_at' | 'created_at' | 'updated_at' | 'qr_code_content'>): Promise<IntentRow> {
+  async createIntent(
+    row: Omit<IntentRow, 'id' | 'refunded_fen' | 'state' | 'provider_trade_no' | 'paid_at' | 'created_at' | 'updated_at' | 'qr_code_content' | 'written_back_at' | 'department_reference'>,
+  ): Promise<IntentRow> {
     return this.db.transaction().execute(async (tx) => {
       const intent = await tx.insertInto('payment_intents').values({ ...row, state: 'created' }).returningAll().executeTakeFirstOrThrow();
       await tx.insertInto('payment_events').values({ intent_id: intent.id, from_state: null, to_state: 'created', reason: 'createPayment' }).execute();
@@ -90,6 +92,8 @@ export class PaymentRepository {
     to: IntentState,
     reason: string,
     patch: Partial<Pick<IntentRow, 'qr_code_content' | 'provider_trade_no' | 'paid_at' | 'refunded_fen'>> = {},
+    /** Runs inside the transaction once the intent moved (a job sent here exists exactly when the move commits). */
+    within?: (tx: Kysely<Database>, intent: IntentRow) => Promise<void>,
   ): Promise<IntentRow | { stale: IntentRow | undefined } | { payableAlreadyPaid: true }> {
     try {
       return await this.db.transaction().execute(async (tx) => {
@@ -107,12 +111,33 @@ export class PaymentRepository {
         if (to === 'succeeded') {
           await tx.updateTable('payables').set({ status: 'paid', paid_intent_id: intentId, updated_at: new Date() }).where('id', '=', intent.payable_id).execute();
         }
+        await within?.(tx, intent);
         return intent;
       });
     } catch (error) {
       if (isUniqueViolation(error)) return { payableAlreadyPaid: true };
       throw error;
     }
+  }
+
+  /** Notes that the department recorded the payment; false when it was noted already. */
+  async markWrittenBack(intentId: string, departmentReference: string): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable('payment_intents')
+        .set({ written_back_at: new Date(), department_reference: departmentReference })
+        .where('id', '=', intentId)
+        .where('written_back_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      if (row) await tx.insertInto('payment_events').values({ intent_id: intentId, from_state: 'succeeded', to_state: 'succeeded', reason: `recorded by the department (${departmentReference})` }).execute();
+      return row !== undefined;
+    });
+  }
+
+  /** Succeeded intents the department has not recorded yet, oldest first. */
+  unwrittenSucceeded(limit: number): Promise<IntentRow[]> {
+    return this.db.selectFrom('payment_intents').selectAll().where('state', '=', 'succeeded').where('written_back_at', 'is', null).orderBy('paid_at').limit(limit).execute();
   }
 
   /** Other intents of a payable still open for payment (to close once one of them is paid). */

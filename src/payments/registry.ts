@@ -1,10 +1,11 @@
 import type { HubConfig } from '../config.ts';
 import type { PaymentProvider, PaymentProviderDefinition, WalletId } from './provider.ts';
+import { alipayProvider } from './alipay/alipay.provider.ts';
 import { unionpayProvider } from './unionpay/unionpay.provider.ts';
 import { wechatpayProvider } from './wechatpay/wechatpay.provider.ts';
 
 /** Every wallet this hub speaks; one folder each, the vendor SDK imported only there. */
-export const PAYMENT_PROVIDERS: readonly PaymentProviderDefinition[] = [wechatpayProvider, unionpayProvider] as unknown as PaymentProviderDefinition[];
+export const PAYMENT_PROVIDERS: readonly PaymentProviderDefinition[] = [alipayProvider, wechatpayProvider, unionpayProvider] as unknown as PaymentProviderDefinition[];
 
 /**
  * The wallets whose settings are configured (or, in demo mode, whose emulators run); a wallet

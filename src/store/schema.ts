@@ -246,6 +246,8 @@ export interface PaymentIntentsTable {
   provider_trade_no: string | null;
   expires_at: ColumnType<Date, Date | string, Date | string>;
   paid_at: NullableTimestamp;
+  written_back_at: NullableTimestamp;
+  department_reference: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -5,8 +5,9 @@ import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 
-/** Where each wallet's emulator takes a "scan and pay" from its app. */
+/** Where each wallet's emulator takes a "scan and pay" from its app, and a payer as that wallet names its users. */
 const PAY_PATH = { alipay: '/alipay-pay/_demo/pay', wechatpay: '/wechatpay/_demo/pay', unionpay: '/unionpay/_demo/pay' } as const;
+const PAYER = { alipay: '2088000012345678', wechatpay: 'payer-openid-1', unionpay: 'payer-1' } as const;
 type Wallet = keyof typeof PAY_PATH;
 const WALLETS = Object.keys(PAY_PATH) as Wallet[];
 
@@ -44,7 +45,7 @@ for (const engine of testEngines()) {
       hub.app.inject({ method: 'POST', url: '/v1/payments', headers: { ...bearer(token), 'idempotency-key': key }, payload: { cityId: 'wuhan', serviceId: 'traffic.violations', ...body } });
 
     async function scanAndPay(wallet: Wallet, qrCodeContent: string): Promise<void> {
-      const res = await fetch(`${hub.emulators.url}${PAY_PATH[wallet]}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qrCodeContent, payerId: 'payer-1' }) });
+      const res = await fetch(`${hub.emulators.url}${PAY_PATH[wallet]}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qrCodeContent, payerId: PAYER[wallet] }) });
       assert.equal(res.status, 200, `${wallet} pay: ${res.status} ${await res.text()}`);
     }
 
@@ -61,6 +62,7 @@ for (const engine of testEngines()) {
       const { token } = await hub.loginDemo(people[0]!, 'wuhan');
       const fines = await unpaidFines(token);
       const installed = hub.services.payments.wallets;
+      assert.deepEqual([...installed].sort(), [...WALLETS].sort(), 'every wallet is installed in demo mode');
       for (const [i, wallet] of (installed as Wallet[]).entries()) {
         const fine = fines[i]!;
         const res = await create(token, `pay-${wallet}-1`, { recordId: fine.id, wallet });

@@ -42,6 +42,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('provider_trade_no', 'text')
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .addColumn('paid_at', 'timestamptz')
+    // Set once the department has recorded the payment (the write-back job).
+    .addColumn('written_back_at', 'timestamptz')
+    .addColumn('department_reference', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
