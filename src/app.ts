@@ -48,6 +48,8 @@ import { PaymentRepository } from './payments/payment.repository.ts';
 import { PaymentService } from './payments/payment.service.ts';
 import { configuredProviders } from './payments/registry.ts';
 import { paymentRoutes } from './http/routes/payments.routes.ts';
+import { WriteBackService } from './payments/write-back.service.ts';
+import { JobQueue } from './jobs/job-queue.ts';
 import type { HubApp, HubServices } from './http/types.ts';
 import { MODEL_VERSION } from './model/index.ts';
 
@@ -127,6 +129,13 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     paidRecords: (cityId, departmentId, recordType, ids) => paymentRepository.paidRecordIds(cityId, departmentId, recordType, ids),
   });
   let listeningOrigin = `http://${config.host}:${config.port}`;
+  const writeBack = new WriteBackService({
+    payments: paymentRepository,
+    catalog,
+    shield,
+    audit,
+    onError: (error, intentId) => app.log.warn({ err: error, intentId }, 'payment not recorded by its department yet; retrying'),
+  });
   const batchSync = new BatchSyncService(catalog, app.log, config.batchSyncIntervalMs);
   const services: HubServices = {
     batchSync,
@@ -157,6 +166,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
       records,
       providers: wallets,
       audit,
+      writeBack,
       notifyOrigin: () => config.publicUrl ?? listeningOrigin,
     }),
   };
@@ -212,7 +222,12 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     if (address && typeof address === 'object') listeningOrigin = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   });
 
+  const jobs = await JobQueue.start(store, { onError: (error) => app.log.error({ err: error }, 'job queue error') });
+  await writeBack.start(jobs, { sweepIntervalMs: config.demoMode ? 10_000 : 60_000 });
+
   app.addHook('onClose', async () => {
+    writeBack.stop();
+    await jobs.stop();
     await batchSync.stop();
     await audit.flush();
     await catalog.close();

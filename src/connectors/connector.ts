@@ -60,6 +60,22 @@ export interface HolderCheckResult {
   readonly outcome: 'match' | 'mismatch' | 'unknown-identifier';
 }
 
+/** A payment the hub took for one of the department's records, to be recorded there. */
+export interface PaymentRecord {
+  /** `TrafficViolation` for a fine, `Bill` for a utility bill. */
+  readonly recordType: RecordType;
+  /** The record's id as the standard model gives it (the violation's 序号, the bill's number). */
+  readonly recordId: string;
+  /** The plate or account the record is held under. */
+  readonly identifier: { readonly kind: IdentifierKind; readonly value: string };
+  readonly amountFen: number;
+  /** The hub's trade number, the department's idempotency key: the same reference again records nothing new. */
+  readonly paymentReference: string;
+  readonly paidAt: Date;
+  /** The wallet that took the money: `alipay`, `wechatpay` or `unionpay`. */
+  readonly wallet: string;
+}
+
 export interface CallOptions {
   /** Aborted when the hub's deadline for this call passes; implementations pass it to the wire. */
   readonly signal: AbortSignal;
@@ -109,6 +125,24 @@ export interface Connector {
    *   )
    */
   checkHolder?(check: HolderCheck, options: CallOptions): Promise<HolderCheckResult>;
+  /** Record types this department takes payments for; absent when it takes none. */
+  readonly paymentRecordTypes?: ReadonlySet<RecordType>;
+  /**
+   * Records a payment with the department; resolves with the department's own reference for it.
+   * Optional: a department that takes no payments leaves it out. Idempotent by
+   * `paymentReference`: calling again with the same payment (a retry after a lost answer) resolves
+   * with the first reference and records nothing new. A refusal (amount differs, record unknown,
+   * already paid under another reference) rejects with `HUTONG_ERR_DEPARTMENT_REFUSED`, which no
+   * retry changes; a failing department rejects like `fetchRecords`, and a retry may succeed.
+   *
+   * @example
+   *   const { departmentReference } = await connector.recordPayment?.(
+   *     { recordType: 'TrafficViolation', recordId: '310000123456780', identifier: { kind: 'plate', value: '沪A12345' },
+   *       amountFen: 20000, paymentReference: 'HT20261101100000a1b2c3d4e5', paidAt: new Date(), wallet: 'alipay' },
+   *     { signal: AbortSignal.timeout(5000) },
+   *   )
+   */
+  recordPayment?(payment: PaymentRecord, options: CallOptions): Promise<{ readonly departmentReference: string }>;
   /**
    * For departments that deliver batch files rather than answer calls (a utility's nightly CSV):
    * imports whatever has arrived since the last run. Optional; the hub calls it on a schedule.

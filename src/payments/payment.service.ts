@@ -6,6 +6,8 @@ import type { RecordsService } from '../records/records.service.ts';
 import type { RecordType } from '../model/catalog.ts';
 import type { PaymentProvider, RawNotification, WalletId } from './provider.ts';
 import type { IntentRow, PaymentRepository } from './payment.repository.ts';
+import type { WriteBackService } from './write-back.service.ts';
+import type { Kysely } from 'kysely';
 
 /** How long a checkout can be paid. */
 export const CHECKOUT_TTL_MS = 15 * 60_000;
@@ -72,6 +74,7 @@ export class PaymentService {
       readonly records: RecordsService;
       readonly providers: ReadonlyMap<WalletId, PaymentProvider>;
       readonly audit: AuditTrail;
+      readonly writeBack: WriteBackService;
       /** The origin wallets send notifications to. */
       readonly notifyOrigin: () => string;
     },
@@ -230,10 +233,15 @@ export class PaymentService {
         await audit.record({ actor: `wallet:${provider.id}`, action: 'payment.amount-mismatch', subject: `payment:${intent.id}`, detail: { expected: intent.amount_fen, got: status.amountFen } });
         return intent;
       }
-      const moved = await payments.transition(intent.id, ['created', 'pending', 'closed', 'failed'], 'succeeded', reason, {
-        provider_trade_no: status.providerTradeNo ?? null,
-        paid_at: status.paidAt ?? new Date(),
-      });
+      const moved = await payments.transition(
+        intent.id,
+        ['created', 'pending', 'closed', 'failed'],
+        'succeeded',
+        reason,
+        { provider_trade_no: status.providerTradeNo ?? null, paid_at: status.paidAt ?? new Date() },
+        // The department hears of it through a job that exists exactly when this success commits.
+        (tx) => this.deps.writeBack.enqueueWithin(tx as Kysely<unknown>, intent.id),
+      );
       if ('payableAlreadyPaid' in moved) return this.#refundDuplicate(intent, provider.id);
       if ('stale' in moved) return moved.stale ?? intent;
       await audit.record({ actor: `wallet:${provider.id}`, action: 'payment.succeeded', subject: `payment:${intent.id}`, detail: { amountFen: intent.amount_fen } });

@@ -1,11 +1,17 @@
 /**
- * The emulated legacy violation-query system of the city traffic police: a SOAP 1.1
- * (document/literal) web service per city, served by the `soap` package on an existing HTTP server.
+ * The emulated legacy violation system of the city traffic police: a SOAP 1.1 (document/literal)
+ * web service per city, served by the `soap` package on an existing HTTP server.
  *
  * Endpoint per city: `POST {baseUrl}/traffic-police/{city}/ws`, WSDL at `GET …/ws?wsdl`.
+ * Operations: `QueryViolations` (a plate's violations, paged) and `PayViolation` (a fine paid
+ * through a payment platform). Payments are kept in memory per mount, keyed by violation number
+ * (XH): a paid violation answers 缴款标记 JKBJ '1' (and 处理标记 CLBJ '1', as online payment
+ * also settles the handling) in every later query.
  */
 import type http from 'node:http';
 import { listen, type IServices, type ISoapFaultError } from 'soap';
+import { SEED_CITY_REGIONS, type SeedCityId } from '../../../src/model/regions.ts';
+import { openPaymentLedgers, type PaymentLedger, type PaymentRefusal } from '../kit/payments.ts';
 import {
   EMULATED_CITY_IDS,
   generateViolations,
@@ -13,7 +19,10 @@ import {
   plateTypeOf,
   type LegacyViolationRecord,
 } from './violations.ts';
-import { trafficPoliceWsdl } from './wsdl.ts';
+import { PAYMENT_REFUSAL_FAULT_CODES, trafficPoliceWsdl } from './wsdl.ts';
+
+/** The fault-switch name and first path segment of the service, also the name of its payment ledgers. */
+export const TRAFFIC_POLICE_SEGMENT = 'traffic-police';
 
 /** Arguments of `QueryViolations` as a SOAP client sends them (the `QueryViolationsRequest` element). */
 export interface QueryViolationsRequest {
@@ -39,6 +48,34 @@ export interface QueryViolationsResponse {
   records: { record: LegacyViolationRecord[] };
 }
 
+/** Arguments of `PayViolation` (the `PayViolationRequest` element). */
+export interface PayViolationRequest {
+  /** 违法序号 of the violation paid. */
+  xh: string;
+  hphm: string;
+  hpzl: string;
+  /** 缴款金额 in yuan, "200.00"; must equal the fine. */
+  jkje: string;
+  /** 缴款流水号: the payer's reference, its idempotency key. */
+  jklsh: string;
+  /** 缴款时间 "yyyy-MM-dd HH:mm:ss". */
+  jksj: string;
+  /** 缴款渠道, e.g. "alipay". */
+  jkqd?: string;
+}
+
+/** The body of a successful `PayViolation` answer; a repeated reference answers the first one's. */
+export interface PayViolationResponse {
+  code: string;
+  message: string;
+  xh: string;
+  /** 缴款编号: the traffic police's own number for the payment. */
+  jkbh: string;
+  jkje: string;
+  jksj: string;
+  jkbj: '1';
+}
+
 /** Options of {@link mountTrafficPolice}. */
 export interface TrafficPoliceMountOptions {
   /** Public base URL of `server`, without a trailing slash, e.g. "http://127.0.0.1:4010". */
@@ -59,13 +96,19 @@ export function trafficPolicePath(cityId: string): string {
   return `/traffic-police/${cityId}/ws`;
 }
 
+/** What a mount gives back: the payments each city's service recorded. */
+export interface MountedTrafficPolice {
+  readonly payments: (cityId: string) => PaymentLedger;
+}
+
 /**
- * Mounts the SOAP violation-query service of each city on `server`, which must already be
- * listening. Requests to other paths still reach the server's earlier `request` listeners.
+ * Mounts the SOAP violation service of each city on `server`, which must already be listening.
+ * Requests to other paths still reach the server's earlier `request` listeners. The payment
+ * ledgers start empty; they are also found by `paymentLedger(baseUrl, 'traffic-police', city)`.
  *
  * @throws Error when `server` is not listening or a city is not emulated; rejects when a WSDL fails to load.
  */
-export async function mountTrafficPolice(server: http.Server, options: TrafficPoliceMountOptions): Promise<void> {
+export async function mountTrafficPolice(server: http.Server, options: TrafficPoliceMountOptions): Promise<MountedTrafficPolice> {
   if (!server.listening) {
     throw new Error('mountTrafficPolice: the HTTP server must be listening before the SOAP services are mounted');
   }
@@ -76,6 +119,7 @@ export async function mountTrafficPolice(server: http.Server, options: TrafficPo
   }
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const referenceDate = options.referenceDate ?? new Date();
+  const payments = openPaymentLedgers(baseUrl, TRAFFIC_POLICE_SEGMENT, (city) => `JK${SEED_CITY_REGIONS[city as SeedCityId]?.regionCode ?? '000000'}`);
 
   // One after another: each listen wraps the request listeners present when its WSDL is ready.
   for (const city of cities) {
@@ -83,26 +127,33 @@ export async function mountTrafficPolice(server: http.Server, options: TrafficPo
     await new Promise<void>((resolve, reject) => {
       listen(server, {
         path,
-        services: trafficViolationServices(city, referenceDate),
+        services: trafficViolationServices(city, referenceDate, payments(city)),
         xml: trafficPoliceWsdl(`${baseUrl}${path}`),
         callback: (error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()),
       });
     });
   }
+  return { payments };
 }
 
-function trafficViolationServices(city: string, referenceDate: Date): IServices {
+function trafficViolationServices(city: string, referenceDate: Date, ledger: PaymentLedger): IServices {
   return {
     TrafficViolationService: {
       TrafficViolationPort: {
-        QueryViolations: (args: unknown): QueryViolationsResponse => queryViolations(city, referenceDate, args),
+        QueryViolations: (args: unknown): QueryViolationsResponse => queryViolations(city, referenceDate, ledger, args),
+        PayViolation: (args: unknown): PayViolationResponse => payViolation(city, referenceDate, ledger, args),
       },
     },
   };
 }
 
-function queryViolations(city: string, referenceDate: Date, args: unknown): QueryViolationsResponse {
-  const request = isRecord(args) ? args : {};
+/** The violations of a plate as the system holds them now: generated, with the payments taken since. */
+function violationsOf(city: string, plate: string, referenceDate: Date, ledger: PaymentLedger): LegacyViolationRecord[] {
+  return generateViolations(city, plate, referenceDate).map((record) => (ledger.paymentOf(record.XH) ? { ...record, CLBJ: '1', JKBJ: '1' } : record));
+}
+
+/** The plate of a request, checked with its plate type; throws a client fault otherwise. */
+function plateOf(request: Record<string, unknown>): string {
   const plate = typeof request.hphm === 'string' ? request.hphm.trim().toUpperCase() : '';
   if (!PLATE_PATTERN.test(plate)) {
     throw clientFault('号牌号码格式错误 / invalid plate number');
@@ -111,6 +162,12 @@ function queryViolations(city: string, referenceDate: Date, args: unknown): Quer
   if (plateType !== plateTypeOf(plate)) {
     throw clientFault('号牌种类与号牌号码不符 / plate type does not match the plate number');
   }
+  return plate;
+}
+
+function queryViolations(city: string, referenceDate: Date, ledger: PaymentLedger, args: unknown): QueryViolationsResponse {
+  const request = isRecord(args) ? args : {};
+  const plate = plateOf(request);
   const pageNo = readInteger(request.pageNo, 1);
   if (pageNo === undefined || pageNo < 1) {
     throw clientFault('页码必须为正整数 / pageNo must be a positive integer');
@@ -121,7 +178,7 @@ function queryViolations(city: string, referenceDate: Date, args: unknown): Quer
   }
 
   // "yyyy-MM-dd HH:mm:ss" strings sort chronologically as text.
-  const records = generateViolations(city, plate, referenceDate).sort((a, b) => (a.WFSJ < b.WFSJ ? 1 : a.WFSJ > b.WFSJ ? -1 : 0));
+  const records = violationsOf(city, plate, referenceDate, ledger).sort((a, b) => (a.WFSJ < b.WFSJ ? 1 : a.WFSJ > b.WFSJ ? -1 : 0));
   const start = (pageNo - 1) * pageSize;
   return {
     code: '1',
@@ -131,6 +188,59 @@ function queryViolations(city: string, referenceDate: Date, args: unknown): Quer
     pageSize,
     records: { record: records.slice(start, start + pageSize) },
   };
+}
+
+const REFUSAL_TEXT: Record<PaymentRefusal, string> = {
+  'unknown-record': '该号牌无此违法记录 / no such violation for this plate',
+  'already-paid': '该违法记录已缴款 / the violation has already been paid',
+  'amount-mismatch': '缴款金额与罚款金额不符 / the amount differs from the fine',
+  'reference-reused': '缴款流水号已用于其他违法记录 / the payment reference was used for another violation',
+};
+
+const YUAN = /^\d{1,9}(?:\.\d{1,2})?$/;
+const REFERENCE = /^[A-Za-z0-9_-]{6,64}$/;
+const LOCAL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+function payViolation(city: string, referenceDate: Date, ledger: PaymentLedger, args: unknown): PayViolationResponse {
+  const request = isRecord(args) ? args : {};
+  const plate = plateOf(request);
+  const xh = typeof request.xh === 'string' ? request.xh.trim() : '';
+  if (!/^\d{15}$/.test(xh)) throw clientFault('违法序号格式错误 / xh must be 15 digits');
+  const amount = typeof request.jkje === 'string' ? request.jkje.trim() : '';
+  if (!YUAN.test(amount)) throw clientFault('缴款金额格式错误 / jkje must be yuan, e.g. 200.00');
+  const reference = typeof request.jklsh === 'string' ? request.jklsh.trim() : '';
+  if (!REFERENCE.test(reference)) throw clientFault('缴款流水号格式错误 / jklsh must be 6 to 64 letters, digits, - or _');
+  const paidAt = typeof request.jksj === 'string' ? request.jksj.trim() : '';
+  if (!LOCAL_TIME.test(paidAt)) throw clientFault('缴款时间格式错误 / jksj must be yyyy-MM-dd HH:mm:ss');
+  const channel = typeof request.jkqd === 'string' ? request.jkqd.trim() : '';
+
+  const violation = generateViolations(city, plate, referenceDate).find((record) => record.XH === xh);
+  const result = ledger.record(
+    { recordId: xh, reference, amountFen: yuanToFen(amount), paidAt, channel },
+    violation ? { known: true, amountFen: yuanToFen(violation.FKJE), paidElsewhere: violation.JKBJ === '1' } : { known: false },
+  );
+  if (result.outcome === 'refused') {
+    throw { Fault: { faultcode: PAYMENT_REFUSAL_FAULT_CODES[result.refusal], faultstring: REFUSAL_TEXT[result.refusal], statusCode: 500 } } satisfies ISoapFaultError;
+  }
+  const { entry } = result;
+  return {
+    code: '1',
+    message: result.outcome === 'recorded' ? '缴款成功' : '该流水号已缴款，返回原缴款结果 / already recorded under this reference',
+    xh,
+    jkbh: entry.departmentReference,
+    jkje: fenToYuan(entry.amountFen),
+    jksj: entry.paidAt,
+    jkbj: '1',
+  };
+}
+
+function yuanToFen(text: string): number {
+  const [whole, fraction = ''] = text.split('.');
+  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+}
+
+function fenToYuan(fen: number): string {
+  return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 }
 
 /** A SOAP 1.1 fault for a bad request, thrown the way the `soap` server turns into a Fault response. */
