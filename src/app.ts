@@ -50,6 +50,7 @@ import { configuredProviders } from './payments/registry.ts';
 import { paymentRoutes } from './http/routes/payments.routes.ts';
 import { WriteBackService } from './payments/write-back.service.ts';
 import { JobQueue } from './jobs/job-queue.ts';
+import { ReconciliationService } from './payments/reconciliation.service.ts';
 import type { HubApp, HubServices } from './http/types.ts';
 import { MODEL_VERSION } from './model/index.ts';
 
@@ -137,6 +138,15 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     onError: (error, intentId) => app.log.warn({ err: error, intentId }, 'payment not recorded by its department yet; retrying'),
   });
   const batchSync = new BatchSyncService(catalog, app.log, config.batchSyncIntervalMs);
+  const paymentService = new PaymentService({
+    payments: paymentRepository,
+    records,
+    providers: wallets,
+    audit,
+    writeBack,
+    notifyOrigin: () => config.publicUrl ?? listeningOrigin,
+  });
+  const reconciliation = new ReconciliationService({ payments: paymentRepository, service: paymentService, providers: wallets, audit, writeBackGraceMs: config.writeBackGraceMs });
   const services: HubServices = {
     batchSync,
     partners,
@@ -161,14 +171,8 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     dashboard: new DashboardService(catalog, records, config.dashboardDeadlineMs, consents),
     shield,
     links: new LinkService(new LinkRepository(store.db), catalog, audit),
-    payments: new PaymentService({
-      payments: paymentRepository,
-      records,
-      providers: wallets,
-      audit,
-      writeBack,
-      notifyOrigin: () => config.publicUrl ?? listeningOrigin,
-    }),
+    payments: paymentService,
+    reconciliation,
   };
 
   app.decorateRequest('principal', null);
@@ -224,9 +228,11 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
 
   const jobs = await JobQueue.start(store, { onError: (error) => app.log.error({ err: error }, 'job queue error') });
   await writeBack.start(jobs, { sweepIntervalMs: config.demoMode ? 10_000 : 60_000 });
+  reconciliation.start();
 
   app.addHook('onClose', async () => {
     writeBack.stop();
+    reconciliation.stop();
     await jobs.stop();
     await batchSync.stop();
     await audit.flush();

@@ -185,7 +185,59 @@ export function buildCli(): Command {
       process.stdout.write(`${department}: ${JSON.stringify(settings)}\n`);
     });
 
+  program
+    .command('reconcile')
+    .description('reconcile one China-local day: every wallet\'s statement against the hub\'s ledger, and payments their department has not recorded (needs HUTONG_ADMIN_TOKEN)')
+    .requiredOption('--date <YYYY-MM-DD>', 'the day')
+    .option('--hub <url>', 'hub base URL', `http://127.0.0.1:${process.env.PORT || 3000}`)
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { date: string; hub: string; json?: boolean }) => {
+      const adminToken = process.env.HUTONG_ADMIN_TOKEN;
+      if (!adminToken) throw new Error('set HUTONG_ADMIN_TOKEN to the hub\'s operator token');
+      const report = await callHub<ReconciliationReportBody>(`${opts.hub}/v1/admin/reconciliation?date=${encodeURIComponent(opts.date)}`, { token: adminToken });
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReconciliation(report));
+    });
+
+  const wallet = program.command('wallet').description('the emulated wallets (demo mode)');
+  wallet
+    .command('pay')
+    .description('scan a checkout QR and pay it, as the wallet app would (the content of a payment\'s qrCodeContent)')
+    .argument('<wallet>', 'alipay, wechatpay or unionpay')
+    .argument('<qr-content>', 'the text of the QR code')
+    .option('--payer <id>', 'the paying wallet user', '')
+    .option('--emulators <url>', 'emulators base URL', process.env.HUTONG_EMULATORS_URL || DEFAULT_EMULATORS_URL)
+    .action(async (walletId: string, qrCodeContent: string, opts: { payer: string; emulators: string }) => {
+      const prefix = WALLET_EMULATOR_PREFIX[walletId];
+      if (!prefix) throw new Error(`no wallet "${walletId}"; use alipay, wechatpay or unionpay`);
+      const payerId = opts.payer || DEMO_PAYER[walletId]!;
+      const paid = await callHub<{ outTradeNo: string; amountFen: number }>(`${opts.emulators}${prefix}/_demo/pay`, { method: 'POST', json: { qrCodeContent, payerId } });
+      process.stdout.write(`paid ${paid.outTradeNo}: ¥${(paid.amountFen / 100).toFixed(2)}\n`);
+    });
+
   return program;
+}
+
+/** Where each emulated wallet takes a "scan and pay", and a demo payer as that wallet names its users. */
+const WALLET_EMULATOR_PREFIX: Record<string, string> = { alipay: '/alipay-pay', wechatpay: '/wechatpay', unionpay: '/unionpay' };
+const DEMO_PAYER: Record<string, string> = { alipay: '2088000012345678', wechatpay: 'demo-payer-openid', unionpay: 'demo-payer' };
+
+interface ReconciliationReportBody {
+  date: string;
+  wallets: Array<{ wallet: string; statement: string; error?: string; lines: number; matched: number }>;
+  mismatches: Array<{ kind: string; wallet: string; outTradeNo: string; hubAmountFen?: number; walletAmountFen?: number; detail: string }>;
+}
+
+function formatReconciliation(report: ReconciliationReportBody): string {
+  const lines = [`reconciliation of ${report.date}`];
+  for (const w of report.wallets) {
+    lines.push(`  ${w.wallet.padEnd(10)} ${w.statement === 'read' ? `${w.lines} statement lines, ${w.matched} matched` : `statement unavailable: ${w.error ?? ''}`}`);
+  }
+  if (report.mismatches.length === 0) lines.push('  no mismatches');
+  for (const m of report.mismatches) {
+    const amounts = [m.hubAmountFen !== undefined ? `hub ${m.hubAmountFen} fen` : '', m.walletAmountFen !== undefined ? `wallet ${m.walletAmountFen} fen` : ''].filter(Boolean).join(', ');
+    lines.push(`  ${m.kind.padEnd(27)} ${m.wallet.padEnd(10)} ${m.outTradeNo}  ${m.detail}${amounts ? ` (${amounts})` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function nonNegativeInteger(value: string): number {

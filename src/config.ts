@@ -34,6 +34,8 @@ export interface HubConfig {
   readonly dashboardDeadlineMs: number;
   /** Emulators are part of this deployment: demo-only conveniences are switched on. */
   readonly demoMode: boolean;
+  /** How long a paid fine or bill may wait for its department to record it before reconciliation reports it. */
+  readonly writeBackGraceMs: number;
   /** The public-security identity check real names are proved against, and the hub's licence with it (a secret). */
   readonly realNameRegister: { readonly url: string; readonly license: string };
 }
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     batchSyncIntervalMs: integer('HUTONG_BATCH_SYNC_INTERVAL_MS', env.HUTONG_BATCH_SYNC_INTERVAL_MS, 60_000, 0, 86_400_000),
     dashboardDeadlineMs: integer('HUTONG_DASHBOARD_DEADLINE_MS', env.HUTONG_DASHBOARD_DEADLINE_MS, 800, 50, 60_000),
     demoMode: env.HUTONG_DEMO === '1' || env.HUTONG_DEMO === 'true',
+    writeBackGraceMs: integer('HUTONG_WRITE_BACK_GRACE_MS', env.HUTONG_WRITE_BACK_GRACE_MS, 15 * 60_000, 0, 7 * 86_400_000),
     realNameRegister: {
       url: env.HUTONG_REAL_NAME_URL || `${emulatorsUrl}/public-security/nciic/v1/check`,
       // The emulator's demo licence, as department credentials in the city YAML fall back to theirs.

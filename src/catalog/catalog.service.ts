@@ -64,7 +64,10 @@ export interface HubCapabilities {
 
 function paymentAvailability(config: ServiceConfig, departments: readonly DepartmentEntry[], capabilities: HubCapabilities): string | undefined {
   if (capabilities.wallets.length === 0) return 'no wallet is configured in this hub';
-  return queryAvailability(config, departments) && 'the payable records cannot be read from the department';
+  if (queryAvailability(config, departments)) return 'the payable records cannot be read from the department';
+  // Taking money the department never hears of would be a fake success: every department must record payments.
+  const deaf = departments.filter((d) => !d.connector?.recordPayment || !config.recordType || !d.connector.paymentRecordTypes?.has(config.recordType));
+  return deaf.length === 0 ? undefined : `${deaf.map((d) => d.department.id).join(', ')} cannot record payments (no payments configured)`;
 }
 
 function describeService(cityId: string, config: ServiceConfig, departments: readonly DepartmentEntry[], capabilities: HubCapabilities): Service {

@@ -45,6 +45,8 @@ export interface ConnectorCheck {
   readonly recordTypes: RecordTypeCheck[];
   readonly holderChecks: HolderCheckCheck[];
   readonly actions: string[];
+  /** Record types the department takes payments for; never exercised, as a payment changes the department's records. */
+  readonly payments: string[];
 }
 
 const HOLDER_OUTCOMES: ReadonlySet<string> = new Set(['match', 'mismatch', 'unknown-identifier']);
@@ -154,6 +156,7 @@ export async function checkConnector(
     recordTypes,
     holderChecks,
     actions: [...(connector.actions ?? [])],
+    payments: connector.recordPayment ? [...(connector.paymentRecordTypes ?? [])] : [],
   };
 }
 
@@ -176,5 +179,6 @@ export function formatConnectorCheck(check: ConnectorCheck): string {
     if (h.error) lines.push(`    ${h.error.code}: ${h.error.message}`);
   }
   if (check.actions.length) lines.push(`  actions: ${check.actions.join(', ')} (not exercised: they change department records)`);
+  if (check.payments.length) lines.push(`  takes payments for: ${check.payments.join(', ')} (not exercised: they change department records)`);
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ import type { LoginService } from '../identity/login.service.ts';
 import type { RealNameService } from '../identity/real-name.service.ts';
 import type { LinkService } from '../links/link.service.ts';
 import type { PaymentService } from '../payments/payment.service.ts';
+import type { ReconciliationService } from '../payments/reconciliation.service.ts';
 import type { ConsentService } from '../identity/consent.service.ts';
 import type { SessionService } from '../identity/session.service.ts';
 import type { RecordsService } from '../records/records.service.ts';
@@ -29,6 +30,7 @@ export interface HubServices {
   readonly realName: RealNameService;
   readonly links: LinkService;
   readonly payments: PaymentService;
+  readonly reconciliation: ReconciliationService;
   readonly consents: ConsentService;
   readonly records: RecordsService;
   readonly dashboard: DashboardService;

@@ -140,6 +140,31 @@ export class PaymentRepository {
     return this.db.selectFrom('payment_intents').selectAll().where('state', '=', 'succeeded').where('written_back_at', 'is', null).orderBy('paid_at').limit(limit).execute();
   }
 
+  /** Intents of one wallet that the hub holds as paid or refunded, or that were paid during [from, to). */
+  intentsOfDay(wallet: string, from: Date, to: Date): Promise<IntentRow[]> {
+    return this.db
+      .selectFrom('payment_intents')
+      .selectAll()
+      .where('wallet', '=', wallet)
+      .where((eb) => eb.or([eb.and([eb('paid_at', '>=', from), eb('paid_at', '<', to)]), eb.and([eb('created_at', '>=', from), eb('created_at', '<', to)])]))
+      .execute();
+  }
+
+  findIntentsByTradeNos(outTradeNos: readonly string[]): Promise<IntentRow[]> {
+    if (outTradeNos.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('payment_intents').selectAll().where('out_trade_no', 'in', outTradeNos).execute();
+  }
+
+  /** Intents still waiting for the payer after `olderThan`: the wallet is asked how they stand. */
+  pendingSince(olderThan: Date, limit: number): Promise<IntentRow[]> {
+    return this.db.selectFrom('payment_intents').selectAll().where('state', 'in', ['created', 'pending']).where('created_at', '<', olderThan).orderBy('created_at').limit(limit).execute();
+  }
+
+  /** Succeeded intents whose department has not recorded them since before `paidBefore`. */
+  unrecordedSince(paidBefore: Date): Promise<IntentRow[]> {
+    return this.db.selectFrom('payment_intents').selectAll().where('state', '=', 'succeeded').where('written_back_at', 'is', null).where('paid_at', '<', paidBefore).execute();
+  }
+
   /** Other intents of a payable still open for payment (to close once one of them is paid). */
   openIntentsOf(payableId: string, except: string): Promise<IntentRow[]> {
     return this.db

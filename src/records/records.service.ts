@@ -125,6 +125,7 @@ export class RecordsService {
     const recordType = entry.config.recordType!;
     const payment = entry.service.functions.find((f) => f.kind === 'payment');
     if (!payment || !PAYABLE_RECORD_TYPES.has(recordType)) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `${serviceId} has nothing to pay`);
+    if (!payment.available) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `Paying for ${serviceId} is not available in ${cityId}: ${payment.unavailableReason}`);
     await this.deps.consents.require(principal, entry.config.category);
     const calls = await this.#plan(principal, cityId, entry, {}, true);
     for (const call of calls) this.deps.shield.invalidate(recordsKey(`${cityId}/${call.departmentId}`, recordType, call.identifier, {}));

@@ -72,6 +72,17 @@ export class PaymentLedger {
     return this.#recordings.get(recordId) ?? 0;
   }
 
+  /** The payment recorded under a payer's reference, if any. */
+  paymentByReference(reference: string): LedgerEntry | undefined {
+    return this.#byReference.get(reference);
+  }
+
+  /** How many times the payment with this reference was recorded: 0 when never, 1 when retries were honoured. */
+  recordingsOfReference(reference: string): number {
+    const entry = this.#byReference.get(reference);
+    return entry ? this.recordings(entry.recordId) : 0;
+  }
+
   entries(): LedgerEntry[] {
     return [...this.#byRecord.values()];
   }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createClientAsync, type Client } from 'soap';
-import { mountTrafficPolice } from './server.ts';
+import { mountTrafficPolice, type MountedTrafficPolice, type PayViolationResponse } from './server.ts';
 import { EMULATED_CITY_IDS, generateViolations, plateTypeOf, type LegacyViolationRecord } from './violations.ts';
 
 const REFERENCE_DATE = new Date('2025-06-01T04:00:00Z');
@@ -19,6 +19,7 @@ interface QueryResult {
 
 let server: http.Server;
 let baseUrl: string;
+let mounted: MountedTrafficPolice;
 const clients = new Map<string, Client>();
 
 async function clientFor(city: string): Promise<Client> {
@@ -60,7 +61,7 @@ before(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://127.0.0.1:${port}`;
-  await mountTrafficPolice(server, { baseUrl, referenceDate: REFERENCE_DATE });
+  mounted = await mountTrafficPolice(server, { baseUrl, referenceDate: REFERENCE_DATE });
 });
 
 after(async () => {
@@ -193,5 +194,48 @@ describe('traffic-police SOAP service', () => {
     const wsdl = await response.text();
     assert.ok(wsdl.includes(`location="${baseUrl}/traffic-police/qingdao/ws"`));
     assert.ok(wsdl.includes('name="TrafficViolationService"'));
+  });
+});
+
+describe('traffic-police SOAP service: PayViolation', () => {
+  async function pay(city: string, args: Record<string, unknown>): Promise<PayViolationResponse> {
+    const client = await clientFor(city);
+    const [result] = (await client.PayViolationAsync(args)) as [PayViolationResponse, string];
+    return result;
+  }
+  const unpaidPlate = (prefix: string): string => findPlate('shanghai', prefix, 5, (records) => records.filter((r) => r.JKBJ === '0').length >= 2);
+
+  it('records a fine paid, shows it paid and handled in every later query, and answers the same reference with the first result', async () => {
+    const plate = unpaidPlate('沪D');
+    const violation = generateViolations('shanghai', plate, REFERENCE_DATE).find((r) => r.JKBJ === '0')!;
+    const args = { xh: violation.XH, hphm: plate, hpzl: '02', jkje: violation.FKJE, jklsh: 'HT20250601120000aaaa000001', jksj: '2025-06-01 12:00:00', jkqd: 'wechatpay' };
+    const first = await pay('shanghai', args);
+    assert.equal(first.code, '1');
+    assert.equal(first.xh, violation.XH);
+    assert.match(first.jkbh, /^JK310000\d{8}$/);
+    assert.deepEqual([first.jkje, first.jksj, first.jkbj], [violation.FKJE, '2025-06-01 12:00:00', '1']);
+    const after = recordsOf(await query('shanghai', { hphm: plate, hpzl: '02', pageNo: 1, pageSize: 20 })).find((r) => r.XH === violation.XH)!;
+    assert.deepEqual([after.JKBJ, after.CLBJ], ['1', '1']);
+
+    const again = await pay('shanghai', { ...args, jksj: '2025-06-01 12:05:00' });
+    assert.equal(again.jkbh, first.jkbh);
+    assert.equal(again.jksj, first.jksj, 'the first payment’s answer');
+    assert.equal(mounted.payments('shanghai').recordings(violation.XH), 1);
+  });
+
+  it('refuses with Client.* faults: another reference for a paid fine, a wrong amount, an unknown violation, a reference already used', async () => {
+    const plate = unpaidPlate('沪E');
+    const [first, second] = generateViolations('shanghai', plate, REFERENCE_DATE).filter((r) => r.JKBJ === '0') as [LegacyViolationRecord, LegacyViolationRecord];
+    const args = (violation: LegacyViolationRecord, jklsh: string, jkje = violation.FKJE) => ({ xh: violation.XH, hphm: plate, hpzl: '02', jkje, jklsh, jksj: '2025-06-01 12:00:00' });
+    await pay('shanghai', args(first, 'HT-REF-000001'));
+    await assert.rejects(pay('shanghai', args(first, 'HT-REF-000002')), /soap:Client\.AlreadyPaid/);
+    await assert.rejects(pay('shanghai', args(second, 'HT-REF-000003', '1.00')), /soap:Client\.AmountMismatch/);
+    await assert.rejects(pay('shanghai', args({ ...second, XH: '310000000000000' }, 'HT-REF-000004')), /soap:Client\.ViolationNotFound/);
+    await assert.rejects(pay('shanghai', args(second, 'HT-REF-000001')), /soap:Client\.DuplicateReference/);
+    const paidBefore = findPlate('shanghai', '沪F', 5, (records) => records.some((r) => r.JKBJ === '1'));
+    const settled = generateViolations('shanghai', paidBefore, REFERENCE_DATE).find((r) => r.JKBJ === '1')!;
+    await assert.rejects(pay('shanghai', { ...args(settled, 'HT-REF-000005'), hphm: paidBefore }), /soap:Client\.AlreadyPaid/);
+    await assert.rejects(pay('shanghai', { ...args(second, 'HT-REF-000006'), jksj: '2025/06/01' }), /soap:Client:.*jksj/s);
+    assert.equal(mounted.payments('shanghai').recordings(second.XH), 0);
   });
 });

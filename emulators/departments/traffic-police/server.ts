@@ -10,7 +10,9 @@
  */
 import type http from 'node:http';
 import { listen, type IServices, type ISoapFaultError } from 'soap';
+import { yuanStringToFen } from '../../../src/model/identifiers.ts';
 import { SEED_CITY_REGIONS, type SeedCityId } from '../../../src/model/regions.ts';
+import { fenToYuan } from '../kit/synthetic.ts';
 import { openPaymentLedgers, type PaymentLedger, type PaymentRefusal } from '../kit/payments.ts';
 import {
   EMULATED_CITY_IDS,
@@ -216,8 +218,8 @@ function payViolation(city: string, referenceDate: Date, ledger: PaymentLedger, 
 
   const violation = generateViolations(city, plate, referenceDate).find((record) => record.XH === xh);
   const result = ledger.record(
-    { recordId: xh, reference, amountFen: yuanToFen(amount), paidAt, channel },
-    violation ? { known: true, amountFen: yuanToFen(violation.FKJE), paidElsewhere: violation.JKBJ === '1' } : { known: false },
+    { recordId: xh, reference, amountFen: yuanStringToFen(amount), paidAt, channel },
+    violation ? { known: true, amountFen: yuanStringToFen(violation.FKJE), paidElsewhere: violation.JKBJ === '1' } : { known: false },
   );
   if (result.outcome === 'refused') {
     throw { Fault: { faultcode: PAYMENT_REFUSAL_FAULT_CODES[result.refusal], faultstring: REFUSAL_TEXT[result.refusal], statusCode: 500 } } satisfies ISoapFaultError;
@@ -232,15 +234,6 @@ function payViolation(city: string, referenceDate: Date, ledger: PaymentLedger, 
     jksj: entry.paidAt,
     jkbj: '1',
   };
-}
-
-function yuanToFen(text: string): number {
-  const [whole, fraction = ''] = text.split('.');
-  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
-}
-
-function fenToYuan(fen: number): string {
-  return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 }
 
 /** A SOAP 1.1 fault for a bad request, thrown the way the `soap` server turns into a Fault response. */

@@ -229,8 +229,14 @@ export interface WaterBalance {
   readonly bills: ReadonlyArray<Omit<WaterBillRow, 'account' | 'holderName' | 'amountYuan'> & { readonly amount: string }>;
 }
 
-export function waterBalance(cityId: string, n: number, referenceDate: Date): WaterBalance {
-  const rows = billingPeriods(referenceDate).map((period) => waterBill(cityId, n, period, referenceDate));
+/**
+ * What the balance endpoint answers for household `n`; `paidPeriods` are the billing months
+ * (`YYYYMM`) paid through a payment platform since the bills were made.
+ */
+export function waterBalance(cityId: string, n: number, referenceDate: Date, paidPeriods: ReadonlySet<string> = new Set()): WaterBalance {
+  const rows = billingPeriods(referenceDate)
+    .map((period) => waterBill(cityId, n, period, referenceDate))
+    .map((row): WaterBillRow => (paidPeriods.has(row.period) ? { ...row, status: '已缴' } : row));
   const owed = rows.filter((row) => row.status !== '已缴');
   const amountDueFen = owed.reduce((sum, row) => sum + row.usage * cityProfile(cityId).priceFenPerM3, 0);
   const dueDates = owed.map((row) => row.dueOn).sort();

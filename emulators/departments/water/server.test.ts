@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import iconv from 'iconv-lite';
 import { startEmulators, type RunningEmulators } from '../../index.ts';
 import { billFileName, writeBillFile } from './bill-file.ts';
-import { deterministicWaterAccount, generateBillRows, householdOfAccount, type WaterBalance } from './bills.ts';
-import { waterDropFolder } from './server.ts';
+import { deterministicWaterAccount, generateBillRows, householdOfAccount, waterBill, type WaterBalance } from './bills.ts';
+import { paymentFileName } from './payment-file.ts';
+import { collectedWaterPayments, waterDropFolder, waterOutboxFolder, writeNightlyBillFiles } from './server.ts';
 import { demoResident, holderOf, maskName } from '../../population.ts';
 
 const REFERENCE_DATE = new Date('2026-11-25T10:00:00+08:00');
@@ -141,5 +142,49 @@ describe('water company emulator', () => {
     assert.equal(trailer, summary.trailer);
     assert.ok(trailer.endsWith(createHash('md5').update(dataBytes).digest('hex')));
     await assert.rejects(writeBillFile(file, { rows: [], encoding: 'gbk', malformedLines: [2] }), /not data lines/);
+  });
+
+  it('takes payments back from the outbox: each reference once, a file with a broken trailer not at all, and full amounts as paid', async () => {
+    const outbox = waterOutboxFolder(dropDir, 'shanghai');
+    await mkdir(outbox, { recursive: true });
+    /** A payment file as a platform writes it, its trailer right unless asked otherwise. */
+    const writePayments = async (date: string, lines: string[], trailer?: string): Promise<void> => {
+      const data = iconv.encode(lines.map((line) => `${line}\r\n`).join(''), 'gbk');
+      const sum = lines.reduce((total, line) => total + fen(line.split(',')[3]!), 0);
+      const right = `TRAILER,${lines.length},${Math.floor(sum / 100)}.${String(sum % 100).padStart(2, '0')},${createHash('md5').update(data).digest('hex')}`;
+      const header = iconv.encode('缴费流水号,户号,账期,缴费金额(元),缴费时间,缴费渠道\r\n', 'gbk');
+      await writeFile(path.join(outbox, paymentFileName('310000', date)), Buffer.concat([header, data, iconv.encode(`${trailer ?? right}\r\n`, 'gbk')]));
+    };
+    // Households past those the balance test looks at, whose October bill is not paid yet.
+    const unpaid = Array.from({ length: 190 }, (_, i) => waterBill('shanghai', i + 3, '202610', REFERENCE_DATE)).filter((bill) => bill.status !== '已缴');
+    const [paidInFull, shortPaid, paidLater] = unpaid;
+    assert.ok(paidLater, 'three unpaid bills');
+    const line = (reference: string, bill: typeof paidInFull, amount = bill!.amountYuan): string => `${reference},${bill!.account},202610,${amount},2026-11-25 09:00:00,alipay`;
+    await writePayments('20261124', [line('HT-A', paidInFull), line('HT-B', shortPaid, '0.01')]);
+    await writePayments('20261125', [line('HT-A', paidInFull), line('HT-C', paidLater)], 'TRAILER,2,0.00,00000000000000000000000000000000');
+
+    const collected = await collectedWaterPayments(dropDir, 'shanghai');
+    assert.deepEqual(collected.payments.map((p) => [p.reference, p.account, p.file, p.line]), [
+      ['HT-A', paidInFull!.account, 'WATER_PAY_310000_20261124.csv', 2],
+      ['HT-B', shortPaid!.account, 'WATER_PAY_310000_20261124.csv', 3],
+    ]);
+    assert.deepEqual(collected.rejectedFiles.map((f) => f.file), ['WATER_PAY_310000_20261125.csv']);
+    await writePayments('20261125', [line('HT-A', paidInFull), line('HT-C', paidLater)]);
+    const again = await collectedWaterPayments(dropDir, 'shanghai');
+    assert.deepEqual(again.payments.map((p) => p.reference), ['HT-A', 'HT-B', 'HT-C']);
+    assert.equal(again.duplicates, 1, 'HT-A sent twice counts once');
+
+    const statusOf = async (bill: typeof paidInFull): Promise<string | undefined> => {
+      const balance = (await (await fetch(`${emulators.url}/water/shanghai/accounts/${bill!.account}/balance`)).json()) as WaterBalance;
+      return balance.bills.find((b) => b.period === '202610')?.status;
+    };
+    assert.equal(await statusOf(paidInFull), '已缴');
+    assert.equal(await statusOf(paidLater), '已缴');
+    assert.equal(await statusOf(shortPaid), shortPaid!.status, 'a payment of another amount pays nothing');
+    await writeNightlyBillFiles(dropDir, REFERENCE_DATE, ['shanghai']);
+    const { data } = await readBack(path.join(waterDropFolder(dropDir, 'shanghai'), 'WATER_BILL_310000_202610.csv'));
+    const statuses = new Map(data.map((row) => [row.split(',')[0], row.split(',')[8]]));
+    assert.equal(statuses.get(paidInFull!.account), '已缴');
+    assert.equal(statuses.get(shortPaid!.account), shortPaid!.status);
   });
 });

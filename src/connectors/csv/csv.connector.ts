@@ -2,13 +2,16 @@
  * The `csv` connector kind: departments that deliver batch files instead of answering calls (a
  * water company's nightly bill file). `synchronize` imports what has arrived in the inbox into the
  * hub's store; `fetchRecords` answers citizens from there, so queries work between nightly files.
+ * With `payments`, payments go back the same way: a line each in the day's payment file of the
+ * outbox, which the department collects (see `csv.payments.ts`).
  */
 import { access, copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { hutongError, isHutongError, type HutongError } from '../../errors.ts';
 import type { RecordType } from '../../model/catalog.ts';
-import { defineConnector, type Connector, type ConnectorContext, type HolderCheckResult, type SynchronizeReport } from '../connector.ts';
-import { loadMappingFile, resolveMappingFile } from '../mapping.ts';
+import { defineConnector, type Connector, type ConnectorContext, type HolderCheckResult, type PaymentRecord, type SynchronizeReport } from '../connector.ts';
+import { compileMapping, loadMappingFile, resolveMappingFile } from '../mapping.ts';
+import { createPaymentFileWriter } from './csv.payments.ts';
 import type { BatchRecord, BatchRecordStore, ImportRun, RejectedLine } from './batch-records.ts';
 import { BatchFileError, readDataRows, sha256OfFile, verifyBatchFile, type VerifiedFile } from './csv.file.ts';
 import { MapperUnavailableError, startRowMapper, type MappedRow, type RowInput, type RowMapper } from './csv.mapper.ts';
@@ -264,11 +267,52 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
       return run;
     },
   };
-  if (!options.holderCheck) return connector;
+  /** Payments written back to the outbox, when the department takes them (`payments`). */
+  const paymentCapability = (payments: NonNullable<CsvOptions['payments']>): Pick<Connector, 'paymentRecordTypes' | 'recordPayment'> => {
+    const writer = createPaymentFileWriter(payments, context, delimiter);
+
+    /** Refuses, from the department's records the hub imported, a payment the department would not take. */
+    const checkPayable = async (payment: PaymentRecord): Promise<void> => {
+      const store = requireStore();
+      const records = (await store.findRecords(context.cityId, context.departmentId, recordType, payment.identifier)) as Array<{ id?: unknown; amountFen?: unknown; status?: unknown }>;
+      const record = records.find((r) => r.id === payment.recordId);
+      if (!record) {
+        if (records.length === 0 && (await store.summarizeRecords(context.cityId, context.departmentId)).count === 0) {
+          throw hutongError('HUTONG_ERR_DEPARTMENT_NOT_SYNCED', `${where} has not delivered its first file yet; try again shortly`);
+        }
+        throw hutongError('HUTONG_ERR_DEPARTMENT_REFUSED', `${where} has no ${recordType} ${payment.recordId} under this ${options.identifierKind}`);
+      }
+      if (record.amountFen !== payment.amountFen) {
+        throw hutongError('HUTONG_ERR_DEPARTMENT_REFUSED', `${where}: the payment of ${payment.amountFen} fen differs from the ${recordType}'s ${String(record.amountFen)} fen`);
+      }
+      if (record.status === 'paid') throw hutongError('HUTONG_ERR_DEPARTMENT_REFUSED', `${where}: ${recordType} ${payment.recordId} is already paid`);
+    };
+
+    return {
+      paymentRecordTypes: new Set<RecordType>([recordType]),
+      /**
+       * Writes the payment as a line of the day's payment file, unless its reference is there
+       * already; resolves with where the line is (`<file>:<line>`). A record the imported files do
+       * not have, another amount, or a record they show paid is refused.
+       */
+      async recordPayment(payment, { signal }) {
+        if (payment.recordType !== recordType) throw new TypeError(`${where} takes no payments for ${payment.recordType}`);
+        if (payment.identifier.kind !== options.identifierKind) {
+          throw new TypeError(`${where} keeps ${recordType} records by ${options.identifierKind}, not by ${payment.identifier.kind}`);
+        }
+        const { file, line } = await writer.write(payment, signal, () => checkPayable(payment));
+        return { departmentReference: `${file}:${line}` };
+      },
+    };
+  };
+
+  const paying = options.payments ? paymentCapability(options.payments) : {};
+  if (!options.holderCheck) return { ...connector, ...paying };
   const { nameField } = options.holderCheck;
 
   return {
     ...connector,
+    ...paying,
     holderCheckKinds: new Set([options.identifierKind]),
     /**
      * Confirms a holder from the imported rows: `unknown-identifier` when no row is held under the
@@ -300,6 +344,37 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
       return { outcome: printed.every((name) => printedNameAgrees(name, check.holder.name)) ? 'match' : 'mismatch' };
     },
   };
+}
+
+/** Problems of the `payments` option, by option path. */
+function paymentProblems(options: CsvOptions, payments: NonNullable<CsvOptions['payments']>, context: ConnectorContext): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  const headers = payments.columns.map((column) => column.header);
+  payments.columns.forEach((column, i) => {
+    if (headers.indexOf(column.header) !== i) problems.push({ path: `payments.columns.${i}.header`, message: `${column.header} is already column ${headers.indexOf(column.header) + 1}` });
+    try {
+      compileMapping(column.value, context);
+    } catch (error) {
+      problems.push({ path: `payments.columns.${i}.value`, message: `JSONata does not compile: ${messageOf(error)}` });
+    }
+  });
+  if (!headers.includes(payments.referenceColumn)) problems.push({ path: 'payments.referenceColumn', message: `${payments.referenceColumn} is not one of the columns (${headers.join(', ')})` });
+  let checks: readonly string[] = [];
+  try {
+    checks = compileTrailerFormat(payments.trailer.format).checks;
+  } catch (error) {
+    problems.push({ path: 'payments.trailer.format', message: messageOf(error) });
+  }
+  const amountColumn = payments.trailer.amountColumn;
+  if (checks.includes('amountSum') && amountColumn === undefined) problems.push({ path: 'payments.trailer.amountColumn', message: '{amountSum} needs the column it adds up' });
+  if (amountColumn !== undefined && !headers.includes(amountColumn)) {
+    problems.push({ path: 'payments.trailer.amountColumn', message: `${amountColumn} is not one of the columns (${headers.join(', ')})` });
+  }
+  const outbox = path.resolve(payments.outbox);
+  if (outbox === path.resolve(options.inbox) || (options.archive !== undefined && outbox === path.resolve(options.archive))) {
+    problems.push({ path: 'payments.outbox', message: 'must be another folder than the inbox and the archive' });
+  }
+  return problems;
 }
 
 export const csvConnector = defineConnector({
@@ -340,6 +415,7 @@ export const csvConnector = defineConnector({
     if (options.archive !== undefined && path.resolve(options.archive) === path.resolve(options.inbox)) {
       problems.push({ path: 'archive', message: 'must be another folder than the inbox' });
     }
+    if (options.payments) problems.push(...paymentProblems(options, options.payments, context));
     return problems;
   },
   create: createCsvConnector,

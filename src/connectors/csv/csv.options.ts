@@ -18,6 +18,46 @@ export const CsvTrailerOptions = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Payments taken back as a file, as utilities that deliver bill files take them: each payment is a
+ * line of the day's payment file in the outbox, which the department collects.
+ */
+export const CsvPaymentOptions = Type.Object(
+  {
+    outbox: Type.String({ minLength: 1, description: 'folder the payment files are written to, for the department to collect' }),
+    fileName: Type.String({
+      minLength: 1,
+      pattern: '^[^/\\\\]*\\{date\\}[^/\\\\]*$',
+      description: 'name of a day\'s payment file; {date} is the payment\'s date (yyyyMMdd) in the city\'s zone, e.g. WATER_PAY_310000_{date}.csv',
+    }),
+    encoding: LiteralUnion(['gbk', 'utf8'], { default: 'gbk', description: 'how the file is encoded, as the department reads it' }),
+    columns: Type.Array(
+      Type.Object(
+        {
+          header: Type.String({ minLength: 1, description: 'the column\'s name in the header line' }),
+          value: Type.String({
+            minLength: 1,
+            description:
+              'JSONata over { recordType, recordId, identifier, identifierKind, amountFen, amountYuan, paymentReference, paidAt, paidAtLocal, wallet, cityId, departmentId }',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, description: 'the columns of a payment line, in order' },
+    ),
+    referenceColumn: Type.String({ minLength: 1, description: 'the header of the column holding paymentReference; a reference already in the file is never written again' }),
+    trailer: Type.Object(
+      {
+        format: Type.String({ minLength: 1, description: 'the last line of the file, with the placeholders of the bill files: {rowCount}, {amountSum}, {md5}' }),
+        amountColumn: Type.Optional(Type.String({ minLength: 1, description: 'the header of the column {amountSum} adds up' })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CsvPaymentOptions = Static<typeof CsvPaymentOptions>;
+
 export const CsvOptions = Type.Object(
   {
     inbox: Type.String({ minLength: 1, description: 'folder the department drops its files into; a missing folder has no files yet' }),
@@ -55,6 +95,7 @@ export const CsvOptions = Type.Object(
         },
       ),
     ),
+    payments: Type.Optional(CsvPaymentOptions),
   },
   { additionalProperties: false },
 );

@@ -90,6 +90,7 @@ const MAPPING_FILES: Record<string, string> = {
   'throws.jsonata': `{ "records": data.{ "id": loanId, "n": $number(title) } }`,
   'syntax-error.jsonata': `{ "records": data.{ `,
   'holder.jsonata': `{ "outcome": verdict = "same" ? "match" : verdict = "other" ? "mismatch" : verdict = "none" ? "unknown-identifier" : verdict }`,
+  'payment.jsonata': `{ "departmentReference": receipt.no }`,
 };
 
 before(async () => {
@@ -439,6 +440,91 @@ describe('rest connector: holder checks', () => {
     const connector = restConnector.create(loanOptions('http://127.0.0.1:1'), context());
     assert.equal(connector.holderCheckKinds, undefined);
     assert.equal(connector.checkHolder, undefined);
+  });
+});
+
+const PAY_REQUEST = `{
+  "method": "POST",
+  "path": "/accounts/" & $encodeUrlComponent(identifier) & "/fines/" & $encodeUrlComponent(recordId) & "/payment",
+  "headers": { "Idempotency-Key": paymentReference, "X-Absent": null },
+  "body": { "fen": amountFen, "yuan": amountYuan, "at": paidAt, "local": paidAtLocal, "wallet": wallet, "kind": identifierKind, "type": recordType }
+}`;
+
+describe('rest connector: payments', () => {
+  const paymentOptions = (baseUrl: string, request = PAY_REQUEST): RestOptions =>
+    loanOptions(baseUrl, { headers: { 'X-Channel': 'hutong' }, payments: { LibraryLoan: { request, response: 'payment.jsonata' } } });
+  const fine = {
+    recordType: 'LibraryLoan',
+    recordId: 'L-9',
+    identifier: { kind: 'library-card', value: 'LC 0042/7' },
+    amountFen: 1050,
+    paymentReference: 'HT20261101101530abcdef0123',
+    paidAt: new Date('2026-11-01T02:15:30Z'),
+    wallet: 'unionpay',
+  } as const;
+
+  it('sends the request expression\'s headers (the idempotency key) with the configured ones, and maps the department reference', async () => {
+    const department = await startDepartment((req, res) => {
+      assert.equal(req.method, 'POST');
+      assert.equal(req.url, '/accounts/LC%200042%2F7/fines/L-9/payment');
+      assert.equal(req.headers['idempotency-key'], fine.paymentReference);
+      assert.equal(req.headers['x-channel'], 'hutong');
+      assert.equal(req.headers['x-absent'], undefined);
+      assert.deepEqual(JSON.parse(req.body.toString('utf8')), {
+        fen: 1050,
+        yuan: '10.50',
+        at: '2026-11-01T10:15:30+08:00',
+        local: '2026-11-01 10:15:30',
+        wallet: 'unionpay',
+        kind: 'library-card',
+        type: 'LibraryLoan',
+      });
+      send(res, 201, { receipt: { no: 'R-77' } });
+    });
+    const connector = restConnector.create(paymentOptions(department.url), context());
+    assert.deepEqual([...(connector.paymentRecordTypes ?? [])], ['LibraryLoan']);
+    assert.deepEqual(await connector.recordPayment!(fine, signal()), { departmentReference: 'R-77' });
+    await assert.rejects(connector.recordPayment!({ ...fine, recordType: 'Bill' }, signal()), TypeError);
+    await department.close();
+  });
+
+  it('404, 409 and 422 → DEPARTMENT_REFUSED; 5xx and 429 stay retryable; an answer without a reference → DEPARTMENT_MAPPING', async () => {
+    let status = 409;
+    let body: unknown = { resultCode: '2002', resultMsg: 'already paid' };
+    const department = await startDepartment((_req, res) => send(res, status, body));
+    const connector = restConnector.create(paymentOptions(department.url), context());
+    await expectCode(connector.recordPayment!(fine, signal()), 'HUTONG_ERR_DEPARTMENT_REFUSED', (error) => {
+      assert.match(error.message, /already paid/);
+      assert.deepEqual(error.details, { status: 409, departmentCode: '2002' });
+    });
+    for (const refused of [404, 422]) {
+      status = refused;
+      await expectCode(connector.recordPayment!(fine, signal()), 'HUTONG_ERR_DEPARTMENT_REFUSED');
+    }
+    status = 503;
+    await expectCode(connector.recordPayment!(fine, signal()), 'HUTONG_ERR_DEPARTMENT_FAULT');
+    status = 429;
+    await expectCode(connector.recordPayment!(fine, signal()), 'HUTONG_ERR_DEPARTMENT_THROTTLED');
+    status = 200;
+    body = { receipt: {} };
+    await expectCode(connector.recordPayment!(fine, signal()), 'HUTONG_ERR_DEPARTMENT_MAPPING', (error) => assert.match(error.message, /departmentReference/));
+    await department.close();
+  });
+
+  it('a header name HTTP does not allow, or headers that are not an object, are refused before anything is sent', async () => {
+    const department = await startDepartment((_req, res) => send(res, 200, { receipt: { no: 'R-1' } }));
+    for (const headers of ['{ "Bad Name": "x" }', '"Idempotency-Key"', '{ "X-Key": { "nested": 1 } }']) {
+      const connector = restConnector.create(paymentOptions(department.url, `{ "method": "POST", "path": "/pay", "headers": ${headers} }`), context());
+      await expectCode(connector.recordPayment!(fine, signal()), 'HUTONG_ERR_DEPARTMENT_MAPPING');
+    }
+    assert.equal(department.requests.length, 0);
+    await department.close();
+  });
+
+  it('a department without payments has neither the record types nor the method', () => {
+    const connector = restConnector.create(loanOptions('http://127.0.0.1:1'), context());
+    assert.equal(connector.paymentRecordTypes, undefined);
+    assert.equal(connector.recordPayment, undefined);
   });
 });
 

@@ -10,12 +10,14 @@ import {
   type ConnectorContext,
   type HolderCheck,
   type HolderCheckResult,
+  type PaymentRecord,
   type RecordQuery,
 } from '../connector.ts';
 import { compileMapping, loadMappingFile, type Mapping, resolveMappingFile } from '../mapping.ts';
+import { departmentReferenceOf, paymentInput } from '../payment-input.ts';
 import { classifyTransportError } from '../transport-errors.ts';
 import { createRestAuthenticator, retryAfterSeconds, transportCause, type RestAuthenticator } from './rest.auth.ts';
-import { RestOptions, type RestActionOptions, type RestHolderCheckOptions, type RestRecordOptions } from './rest.options.ts';
+import { RestOptions, type RestActionOptions, type RestHolderCheckOptions, type RestPaymentOptions, type RestRecordOptions } from './rest.options.ts';
 
 export { RestOptions } from './rest.options.ts';
 export { signHmacRequest, oauthClientBasic } from './rest.auth.ts';
@@ -37,6 +39,11 @@ interface CompiledRecord extends CompiledExchange {
 interface CompiledHolderCheck extends CompiledExchange {
   readonly notFoundIsUnknown: boolean;
 }
+
+/** Answers by which a department refuses a payment for good: no such record (404), or a conflict with it (409, 422). */
+const PAYMENT_REFUSALS: ReadonlySet<number> = new Set([404, 409, 422]);
+// RFC 9110 token characters: what a header name may be made of.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const HOLDER_OUTCOMES: ReadonlySet<string> = new Set<HolderCheckResult['outcome']>(['match', 'mismatch', 'unknown-identifier']);
 
@@ -60,6 +67,10 @@ function actionEntries(options: RestOptions): Array<[string, RestActionOptions]>
 
 function holderCheckEntries(options: RestOptions): Array<[IdentifierKind, RestHolderCheckOptions]> {
   return Object.entries(options.holderChecks ?? {}) as Array<[IdentifierKind, RestHolderCheckOptions]>;
+}
+
+function paymentEntries(options: RestOptions): Array<[RecordType, RestPaymentOptions]> {
+  return Object.entries(options.payments ?? {}) as Array<[RecordType, RestPaymentOptions]>;
 }
 
 
@@ -99,14 +110,39 @@ function buildQueryString(query: Readonly<Record<string, unknown>>, where: strin
   return parts.join('&');
 }
 
+/** The headers a request expression asked for: names HTTP allows, scalar values (null left out). */
+function requestHeaders(headers: unknown, where: string): Array<[string, string]> {
+  if (headers === undefined) return [];
+  if (!isPlainObject(headers)) throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: the request expression's headers must be an object`);
+  const pairs: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || value === null) continue;
+    if (!HEADER_NAME.test(name)) throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: the request expression gave a header name HTTP does not allow`);
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: the request expression gave header "${name.slice(0, 60)}" a value that is not a string or number`);
+    }
+    pairs.push([name, String(value)]);
+  }
+  return pairs;
+}
+
+/** One request to the department, as a request expression asked for it. */
+interface HttpRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly body: string | undefined;
+  /** Headers of this request (an idempotency key…), set after the configured ones and before the credentials. */
+  readonly headers: ReadonlyArray<[string, string]>;
+}
+
 /**
- * Checks that a request expression gave `{ method, path, query?, body? }` and builds the URL under
- * baseUrl. The expression encodes path segments itself (`$encodeUrlComponent(identifier)`); query
- * values (scalars, or arrays for a repeated key; null left out) are encoded here.
+ * Checks that a request expression gave `{ method, path, query?, headers?, body? }` and builds the
+ * URL under baseUrl. The expression encodes path segments itself (`$encodeUrlComponent(identifier)`);
+ * query values (scalars, or arrays for a repeated key; null left out) are encoded here.
  */
-function toHttpRequest(spec: unknown, baseUrl: string, where: string): { method: string; url: URL; body: string | undefined } {
+function toHttpRequest(spec: unknown, baseUrl: string, where: string): HttpRequest {
   if (!isPlainObject(spec) || typeof spec.method !== 'string' || typeof spec.path !== 'string') {
-    throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: the request expression must give { method, path, query?, body? }`);
+    throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: the request expression must give { method, path, query?, headers?, body? }`);
   }
   const method = spec.method.toUpperCase();
   if (!METHODS.has(method)) throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: the request expression gave an unsupported method "${spec.method.slice(0, 20)}"`);
@@ -126,7 +162,7 @@ function toHttpRequest(spec: unknown, baseUrl: string, where: string): { method:
   if (url.origin !== base.origin || !(url.pathname === prefix || url.pathname.startsWith(`${prefix}/`))) {
     throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: the request expression gave a path outside the department's baseUrl`);
   }
-  return { method, url, body: spec.body === undefined ? undefined : JSON.stringify(spec.body) };
+  return { method, url, body: spec.body === undefined ? undefined : JSON.stringify(spec.body), headers: requestHeaders(spec.headers, where) };
 }
 
 /** The department's own error code and message from a JSON error body, if it has them. */
@@ -140,7 +176,7 @@ function departmentErrorOf(answer: DepartmentAnswer): { code?: string; message?:
     }
     return undefined;
   };
-  return { code: pick('code', 'errcode', 'error'), message: pick('message', 'msg', 'errmsg', 'error_description') };
+  return { code: pick('code', 'errcode', 'error', 'resultCode'), message: pick('message', 'msg', 'errmsg', 'error_description', 'resultMsg') };
 }
 
 function describeDepartmentError(answer: DepartmentAnswer): string {
@@ -197,12 +233,14 @@ function createRestConnector(options: RestOptions, context: ConnectorContext): C
   for (const [kind, check] of holderCheckEntries(options)) {
     holderChecks.set(kind, { ...compileExchange(check, context), notFoundIsUnknown: check.notFoundIsUnknown ?? true });
   }
+  const payments = new Map<RecordType, CompiledExchange>();
+  for (const [recordType, payment] of paymentEntries(options)) payments.set(recordType, compileExchange(payment, context));
 
-  const headersFor = async (request: { method: string; url: URL; body: string | undefined }, signal: AbortSignal): Promise<{ headers: Headers; authHeaders: Record<string, string> }> => {
+  const headersFor = async (request: HttpRequest, signal: AbortSignal): Promise<{ headers: Headers; authHeaders: Record<string, string> }> => {
     const headers = new Headers({ accept: 'application/json' });
     if (request.body !== undefined) headers.set('content-type', 'application/json; charset=utf-8');
     const authHeaders = await auth.headersFor(request, signal);
-    for (const [name, value] of [...configuredHeaders, ...Object.entries(authHeaders)]) {
+    for (const [name, value] of [...configuredHeaders, ...request.headers, ...Object.entries(authHeaders)]) {
       try {
         headers.set(name, value);
       } catch {
@@ -382,7 +420,40 @@ function createRestConnector(options: RestOptions, context: ConnectorContext): C
     },
   };
 
-  return { ...connector, ...(actions.size > 0 ? acting : {}), ...(holderChecks.size > 0 ? checking : {}) };
+  const paying: Pick<Connector, 'paymentRecordTypes' | 'recordPayment'> = {
+    paymentRecordTypes: new Set(payments.keys()),
+    async recordPayment(payment: PaymentRecord, { signal }) {
+      const compiled = payments.get(payment.recordType);
+      if (!compiled) throw new TypeError(`${where} takes no payments for ${payment.recordType}`);
+      const what = `the ${payment.recordType} payment`;
+      try {
+        const responseMapping = await responseMappingOf(compiled);
+        const answer = await exchange(await evaluateRequest(compiled.request, { ...paymentInput(payment, context) }), signal);
+        if (PAYMENT_REFUSALS.has(answer.status)) {
+          const { code, message } = departmentErrorOf(answer);
+          throw hutongError('HUTONG_ERR_DEPARTMENT_REFUSED', `${where} refused ${what}${message === undefined ? ` (HTTP ${answer.status})` : `: ${message}`}`, {
+            details: code === undefined ? { status: answer.status } : { status: answer.status, departmentCode: code },
+          });
+        }
+        const failure = failureOf(answer, where, what);
+        if (failure) throw failure;
+        const departmentReference = departmentReferenceOf(await mapAnswer(responseMapping, answer, what));
+        if (departmentReference === undefined) {
+          throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${where}: the ${payment.recordType} payment mapping must give { "departmentReference": "…" }`);
+        }
+        return { departmentReference };
+      } catch (error) {
+        throw classify(error, signal);
+      }
+    },
+  };
+
+  return {
+    ...connector,
+    ...(actions.size > 0 ? acting : {}),
+    ...(holderChecks.size > 0 ? checking : {}),
+    ...(payments.size > 0 ? paying : {}),
+  };
 }
 
 /** Problems of one request expression and response file, at `<prefix>.request` and `<prefix>.response`. */
@@ -405,8 +476,9 @@ async function exchangeProblems(prefix: string, config: { request: string; respo
 }
 
 /**
- * A department that answers JSON over HTTP. Each record type, action and holder check is a JSONata
- * `request` expression giving `{ method, path, query?, body? }` and a mapping file reading the JSON answer.
+ * A department that answers JSON over HTTP. Each record type, action, holder check and payment is a
+ * JSONata `request` expression giving `{ method, path, query?, headers?, body? }` and a mapping file
+ * reading the JSON answer.
  *
  * @example
  *   const connector = restConnector.create(options, { cityId: 'beijing', departmentId: 'library', timeZone: 'Asia/Shanghai', configDir })
@@ -420,6 +492,7 @@ export const restConnector = defineConnector({
     for (const [recordType, record] of recordEntries(options)) problems.push(...(await exchangeProblems(`records.${recordType}`, record, context)));
     for (const [name, action] of actionEntries(options)) problems.push(...(await exchangeProblems(`actions.${name}`, action, context)));
     for (const [kind, check] of holderCheckEntries(options)) problems.push(...(await exchangeProblems(`holderChecks.${kind}`, check, context)));
+    for (const [recordType, payment] of paymentEntries(options)) problems.push(...(await exchangeProblems(`payments.${recordType}`, payment, context)));
     return problems;
   },
   create: createRestConnector,

@@ -43,7 +43,7 @@ export const RestRecordOptions = Type.Object(
     request: Type.String({
       minLength: 1,
       description:
-        'JSONata over { identifier, identifierKind, page, pageSize, cityId, departmentId, params } giving { method, path, query?, body? }',
+        'JSONata over { identifier, identifierKind, page, pageSize, cityId, departmentId, params } giving { method, path, query?, headers?, body? }',
     }),
     response: Type.String({ minLength: 1, description: 'path of a JSONata file mapping the JSON answer to { records, total? }' }),
     pageSize: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
@@ -83,6 +83,24 @@ export const RestHolderCheckOptions = Type.Object(
 );
 export type RestHolderCheckOptions = Static<typeof RestHolderCheckOptions>;
 
+/**
+ * Recording a payment of one record type: a JSONata request over the payment and a mapping of the
+ * answer to `{ departmentReference }`. 404, 409 and 422 answers are the department's refusal.
+ */
+export const RestPaymentOptions = Type.Object(
+  {
+    request: Type.String({
+      minLength: 1,
+      description:
+        'JSONata over { recordType, recordId, identifier, identifierKind, amountFen, amountYuan, paymentReference, paidAt, paidAtLocal, wallet, cityId, departmentId } ' +
+        'giving { method, path, query?, headers?, body? }; the idempotency key (paymentReference) goes in a header or a body field, as the department takes it',
+    }),
+    response: Type.String({ minLength: 1, description: 'path of a JSONata file mapping the JSON answer to { "departmentReference": "<the department\'s number for the payment>" }' }),
+  },
+  { additionalProperties: false },
+);
+export type RestPaymentOptions = Static<typeof RestPaymentOptions>;
+
 export const RestOptions = Type.Object(
   {
     baseUrl: Type.String({ minLength: 1 }),
@@ -93,6 +111,8 @@ export const RestOptions = Type.Object(
     actions: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-zA-Z0-9]*$' }), RestActionOptions)),
     /** Identifier kinds whose holder the department confirms, each with its request and answer mapping. */
     holderChecks: Type.Optional(Type.Partial(Type.Record(IdentifierKind, RestHolderCheckOptions), { additionalProperties: false })),
+    /** Record types the department takes payments for, each with its request and answer mapping. */
+    payments: Type.Optional(Type.Partial(Type.Record(RecordType, RestPaymentOptions), { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

@@ -9,10 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { startEmulators, type RunningEmulators } from '../../../emulators/index.ts';
 import { generateViolations, type LegacyViolationRecord } from '../../../emulators/departments/traffic-police/violations.ts';
+import { paymentLedger } from '../../../emulators/departments/kit/payments.ts';
 import { isHutongError, type ErrorCode } from '../../errors.ts';
 import '../../model/formats.ts';
 import { TrafficViolation } from '../../model/records.ts';
-import type { ConnectorContext, RecordQuery } from '../connector.ts';
+import type { Connector, ConnectorContext, PaymentRecord, RecordQuery } from '../connector.ts';
 import { SoapOptions, soapConnector } from './soap.connector.ts';
 
 const REFERENCE_DATE = new Date('2026-11-01T00:00:00+08:00');
@@ -21,6 +22,12 @@ const CONTEXT: ConnectorContext = { cityId: 'shanghai', departmentId: 'traffic-p
 // The same request expression and mapping file as config/cities/shanghai.yaml.
 const REQUEST = '{ "hphm": identifier, "hpzl": $plateTypeCode(identifier), "pageNo": page, "pageSize": pageSize }';
 const RESPONSE = '../mappings/traffic-police-soap/violations.jsonata';
+const PAYMENT = {
+  operation: 'PayViolation',
+  request: '{ "xh": recordId, "hphm": identifier, "hpzl": $plateTypeCode(identifier), "jkje": amountYuan, "jklsh": paymentReference, "jksj": paidAtLocal, "jkqd": wallet }',
+  response: '../mappings/traffic-police-soap/payment.jsonata',
+  refusedFaultCodes: ['Client.ViolationNotFound', 'Client.AlreadyPaid', 'Client.AmountMismatch', 'Client.DuplicateReference'],
+};
 
 let emulators: RunningEmulators;
 
@@ -32,7 +39,9 @@ after(async () => {
   await emulators.close();
 });
 
-function options(overrides: { wsdl?: string; endpoint?: string; pageSize?: number; maxPages?: number; request?: string; response?: string } = {}): SoapOptions {
+function options(
+  overrides: { wsdl?: string; endpoint?: string; pageSize?: number; maxPages?: number; request?: string; response?: string; payments?: Record<string, unknown> } = {},
+): SoapOptions {
   const record: Record<string, unknown> = {
     operation: 'QueryViolations',
     request: overrides.request ?? REQUEST,
@@ -45,6 +54,7 @@ function options(overrides: { wsdl?: string; endpoint?: string; pageSize?: numbe
     records: { TrafficViolation: record },
   };
   if (overrides.endpoint !== undefined) raw.endpoint = overrides.endpoint;
+  if (overrides.payments !== undefined) raw.payments = overrides.payments;
   // As the catalog does: defaults first, then create.
   const withDefaults = Value.Default(SoapOptions, raw) as SoapOptions;
   assert.ok(Value.Check(SoapOptions, withDefaults), 'test options are valid SoapOptions');
@@ -229,6 +239,129 @@ describe('soap connector against the traffic-police emulator', () => {
   });
 });
 
+describe('soap connector: paying a fine (PayViolation)', () => {
+  const signal = (): AbortSignal => AbortSignal.timeout(5000);
+  let serial = 0;
+  const reference = (): string => `HT20261101100000${String(++serial).padStart(10, '0')}`;
+  const ledger = () => paymentLedger(emulators.url, 'traffic-police', 'shanghai')!;
+
+  /** A plate with at least `unpaidCount` unpaid and `paidCount` paid violations, skipping plates an earlier test used. */
+  const used = new Set<string>();
+  function plateWith(unpaidCount: number, paidCount = 0): { plate: string; unpaid: LegacyViolationRecord[]; paid: LegacyViolationRecord[] } {
+    for (let serial = 0; serial < 100_000; serial++) {
+      const plate = `沪C${String(serial).padStart(5, '0')}`;
+      if (used.has(plate)) continue;
+      const records = generateViolations('shanghai', plate, REFERENCE_DATE);
+      const unpaid = records.filter((r) => r.JKBJ === '0');
+      const paid = records.filter((r) => r.JKBJ === '1');
+      if (unpaid.length >= unpaidCount && paid.length >= paidCount) {
+        used.add(plate);
+        return { plate, unpaid, paid };
+      }
+    }
+    throw new Error('no plate fits');
+  }
+
+  function payment(plate: string, violation: LegacyViolationRecord, overrides: Partial<PaymentRecord> = {}): PaymentRecord {
+    const [yuan, fen = '00'] = violation.FKJE.split('.');
+    return {
+      recordType: 'TrafficViolation',
+      recordId: violation.XH,
+      identifier: { kind: 'plate', value: plate },
+      amountFen: Number(yuan) * 100 + Number(fen.padEnd(2, '0')),
+      paymentReference: reference(),
+      paidAt: new Date('2026-11-01T10:15:30+08:00'),
+      wallet: 'alipay',
+      ...overrides,
+    };
+  }
+
+  async function statusOf(connector: Connector, plate: string, xh: string): Promise<unknown> {
+    const records = (await connector.fetchRecords(query(plate), { signal: signal() })) as Array<{ id: string; status: string }>;
+    return records.find((r) => r.id === xh)?.status;
+  }
+
+  it('records a payment, after which the violation is paid in every answer; the same reference again records nothing new', async () => {
+    const connector = soapConnector.create(options({ payments: { TrafficViolation: PAYMENT } }), CONTEXT);
+    assert.deepEqual([...(connector.paymentRecordTypes ?? [])], ['TrafficViolation']);
+    const { plate, unpaid } = plateWith(1);
+    const violation = unpaid[0]!;
+    assert.equal(await statusOf(connector, plate, violation.XH), 'unpaid');
+
+    const paid = payment(plate, violation);
+    const first = await connector.recordPayment!(paid, { signal: signal() });
+    assert.match(first.departmentReference, /^JK310000\d{8}$/);
+    assert.equal(await statusOf(connector, plate, violation.XH), 'paid');
+    assert.equal(ledger().recordings(violation.XH), 1);
+    assert.deepEqual(
+      { ...ledger().paymentOf(violation.XH) },
+      { recordId: violation.XH, reference: paid.paymentReference, amountFen: paid.amountFen, paidAt: '2026-11-01 10:15:30', channel: 'alipay', departmentReference: first.departmentReference },
+    );
+
+    // A retry after a lost answer, even from another connector instance, gets the first answer.
+    const again = await soapConnector.create(options({ payments: { TrafficViolation: PAYMENT } }), CONTEXT).recordPayment!(paid, { signal: signal() });
+    assert.deepEqual(again, first);
+    assert.equal(ledger().recordings(violation.XH), 1, 'recorded once');
+  });
+
+  it('refuses a second reference for a paid violation, a wrong amount, an unknown violation and one paid before', async () => {
+    const connector = soapConnector.create(options({ payments: { TrafficViolation: PAYMENT } }), CONTEXT);
+    const { plate, unpaid } = plateWith(2);
+    const [first, second] = unpaid as [LegacyViolationRecord, LegacyViolationRecord];
+    await connector.recordPayment!(payment(plate, first), { signal: signal() });
+    await expectCode(connector.recordPayment!(payment(plate, first), { signal: signal() }), 'HUTONG_ERR_DEPARTMENT_REFUSED');
+    assert.equal(ledger().recordings(first.XH), 1);
+
+    const short = payment(plate, second);
+    await assert.rejects(connector.recordPayment!({ ...short, amountFen: short.amountFen - 100 }, { signal: signal() }), (error: unknown) => {
+      assert.ok(isHutongError(error));
+      assert.equal(error.code, 'HUTONG_ERR_DEPARTMENT_REFUSED');
+      assert.match(error.message, /amount differs/);
+      assert.equal((error.details as { faultcode?: string }).faultcode, 'soap:Client.AmountMismatch');
+      return true;
+    });
+    assert.equal(await statusOf(connector, plate, second.XH), 'unpaid');
+    assert.equal(ledger().recordings(second.XH), 0);
+
+    await expectCode(connector.recordPayment!(payment(plate, { ...second, XH: '310000999999999' }), { signal: signal() }), 'HUTONG_ERR_DEPARTMENT_REFUSED');
+    const { plate: otherPlate, paid } = plateWith(0, 1);
+    await expectCode(connector.recordPayment!(payment(otherPlate, paid[0]!), { signal: signal() }), 'HUTONG_ERR_DEPARTMENT_REFUSED');
+  });
+
+  it('a department fault is HUTONG_ERR_DEPARTMENT_SOAP_FAULT, not a refusal, and the retry records the payment once', async () => {
+    const connector = soapConnector.create(options({ payments: { TrafficViolation: PAYMENT } }), CONTEXT);
+    const { plate, unpaid } = plateWith(1);
+    const paid = payment(plate, unpaid[0]!);
+    await connector.fetchRecords(query(plate), { signal: signal() }); // the WSDL is loaded before the fault is switched on
+    emulators.faults.set('traffic-police', { failRate: 1 });
+    try {
+      await expectCode(connector.recordPayment!(paid, { signal: signal() }), 'HUTONG_ERR_DEPARTMENT_SOAP_FAULT');
+    } finally {
+      emulators.faults.reset('traffic-police');
+    }
+    assert.equal(ledger().recordings(unpaid[0]!.XH), 0);
+    const { departmentReference } = await connector.recordPayment!(paid, { signal: signal() });
+    assert.equal(ledger().paymentOf(unpaid[0]!.XH)?.departmentReference, departmentReference);
+    assert.equal(ledger().recordings(unpaid[0]!.XH), 1);
+  });
+
+  it('a department that is down is UNREACHABLE; without refusedFaultCodes a refusal stays a SOAP fault', async () => {
+    const port = await closedPort();
+    const down = soapConnector.create(options({ endpoint: `http://127.0.0.1:${port}/ws`, payments: { TrafficViolation: PAYMENT } }), CONTEXT);
+    const { plate, unpaid } = plateWith(1);
+    await expectCode(down.recordPayment!(payment(plate, unpaid[0]!), { signal: signal() }), 'HUTONG_ERR_DEPARTMENT_UNREACHABLE');
+
+    const unlisted = soapConnector.create(options({ payments: { TrafficViolation: { ...PAYMENT, refusedFaultCodes: [] } } }), CONTEXT);
+    await expectCode(unlisted.recordPayment!(payment(plate, { ...unpaid[0]!, XH: '310000999999999' }), { signal: signal() }), 'HUTONG_ERR_DEPARTMENT_SOAP_FAULT');
+  });
+
+  it('a department configured without payments takes none', () => {
+    const connector = soapConnector.create(options(), CONTEXT);
+    assert.equal(connector.recordPayment, undefined);
+    assert.equal(connector.paymentRecordTypes, undefined);
+  });
+});
+
 describe('soapConnector.validateOptions', () => {
   it('accepts the Shanghai options', async () => {
     assert.deepEqual(await soapConnector.validateOptions!(options(), CONTEXT), []);
@@ -243,5 +376,14 @@ describe('soapConnector.validateOptions', () => {
     assert.equal(problems.length, 2, JSON.stringify(problems));
     assert.match(byPath.get('records.TrafficViolation.request') ?? '', /does not compile/);
     assert.match(byPath.get('records.TrafficViolation.response') ?? '', /no-such-file\.jsonata does not exist/);
+  });
+
+  it('checks the payment request and mapping file too', async () => {
+    assert.deepEqual(await soapConnector.validateOptions!(options({ payments: { TrafficViolation: PAYMENT } }), CONTEXT), []);
+    const problems = await soapConnector.validateOptions!(
+      options({ payments: { TrafficViolation: { ...PAYMENT, request: '{ "xh": ', response: '../mappings/traffic-police-soap/no-payment.jsonata' } } }),
+      CONTEXT,
+    );
+    assert.deepEqual(problems.map((p) => p.path).sort(), ['payments.TrafficViolation.request', 'payments.TrafficViolation.response']);
   });
 });

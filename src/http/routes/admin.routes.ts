@@ -65,4 +65,54 @@ export function adminRoutes(app: HubApp, services: HubServices, adminToken: stri
       return reply.status(204).send(null);
     },
   );
+
+  const Mismatch = Type.Object({
+    kind: Type.Union(['missing-here', 'unknown-trade', 'missing-there', 'amount-mismatch', 'refund-mismatch', 'not-recorded-by-department'].map((k) => Type.Literal(k))),
+    wallet: Type.String(),
+    outTradeNo: Type.String(),
+    paymentId: Type.Optional(Type.String()),
+    hubAmountFen: Type.Optional(Type.Integer()),
+    walletAmountFen: Type.Optional(Type.Integer()),
+    detail: Type.String(),
+  });
+
+  app.get(
+    '/v1/admin/reconciliation',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        operationId: 'getReconciliationReport',
+        tags: ['admin'],
+        summary: 'Reconcile one China-local day: every wallet\'s statement against the ledger, and payments their department has not recorded',
+        security,
+        querystring: Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            date: Type.String(),
+            generatedAt: Type.String(),
+            wallets: Type.Array(Type.Object({ wallet: Type.String(), statement: Type.String(), error: Type.Optional(Type.String()), lines: Type.Integer(), matched: Type.Integer() })),
+            mismatches: Type.Array(Mismatch),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => services.reconciliation.reconcileDay(request.query.date),
+  );
+
+  app.post(
+    '/v1/admin/payments/settle-pending',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        operationId: 'settlePendingPayments',
+        tags: ['admin'],
+        summary: 'Ask the wallets now about payments pending longer than the given minutes (the hub does it every 15 minutes)',
+        security,
+        body: Type.Object({ olderThanMinutes: Type.Integer({ minimum: 0, maximum: 10_080 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ changed: Type.Integer() }), ...errorResponses },
+      },
+    },
+    async (request) => ({ changed: await services.reconciliation.settleStalePending(request.body.olderThanMinutes * 60_000) }),
+  );
 }

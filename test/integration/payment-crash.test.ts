@@ -1,0 +1,109 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { startEmulators, type RunningEmulators } from '../../emulators/index.ts';
+import { REFERENCE_DATE } from '../helpers/hub.ts';
+import { demoToken } from '../../src/cli.ts';
+import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
+import { demoCitizen } from '../../src/demo/demo-citizens.ts';
+import { paymentLedger } from '../../emulators/departments/kit/payments.ts';
+
+const SMS_KEY = 'crash-test-sms-key';
+const TAIYUAN = { id: 'taiyuan', regionCode: '140100', platePrefix: '晋A' };
+
+/** A hub in its own process, on the given store, against the test's emulators. */
+async function startHubProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hub did not start: ${output}`)), 60_000);
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /Hutong hub\s+(http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${output}`)));
+  });
+  return { child, url };
+}
+
+describe('a hub killed between the wallet\'s success and the write-back', () => {
+  let emulators: RunningEmulators;
+  let dir: string;
+  let env: Record<string, string>;
+  let running: ChildProcess | undefined;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'hutong-crash-'));
+    emulators = await startEmulators({ port: 0, smsAppKey: SMS_KEY, referenceDate: REFERENCE_DATE, dropDir: path.join(dir, 'inbox') });
+    env = {
+      HUTONG_EMULATORS_URL: emulators.url,
+      HUTONG_SMS_APP_KEY: SMS_KEY,
+      HUTONG_DEMO: '1',
+      HUTONG_DATA_DIR: path.join(dir, 'data'),
+      HUTONG_INBOX_DIR: path.join(dir, 'inbox'),
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: '' } : {}),
+    };
+  });
+  after(async () => {
+    running?.kill('SIGKILL');
+    await emulators.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('delivers the write-back after a restart, once', async () => {
+    let n = 1;
+    while (generateViolations('taiyuan', demoCitizen(n, TAIYUAN).plate, REFERENCE_DATE).every((v) => v.JKBJ === '1')) n++;
+    const first = await startHubProcess(env);
+    running = first.child;
+    const token = await demoToken({ city: 'taiyuan', channel: 'web', citizen: n, hub: first.url, emulators: emulators.url });
+    const auth = { authorization: `Bearer ${token}` };
+    const list = (await (await fetch(`${first.url}/v1/cities/taiyuan/services/traffic.violations/records`, { headers: auth })).json()) as { items: Array<{ id: string; status: string }> };
+    const fine = list.items.find((v) => v.status === 'unpaid')!;
+    const created = await fetch(`${first.url}/v1/payments`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': 'crash-1' },
+      body: JSON.stringify({ cityId: 'taiyuan', serviceId: 'traffic.violations', recordId: fine.id, wallet: 'alipay' }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const payment = (await created.json()) as { id: string; outTradeNo: string; qrCodeContent: string };
+
+    // The traffic police cannot take the payment now: the write-back job fails and waits to retry.
+    emulators.faults.set('traffic-police', { failRate: 1 });
+    const paid = await fetch(`${emulators.url}/alipay-pay/_demo/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qrCodeContent: payment.qrCodeContent, payerId: '2088000012345678' }) });
+    assert.equal(paid.status, 200);
+    const view = async (url: string) => (await (await fetch(`${url}/v1/payments/${payment.id}`, { headers: auth })).json()) as { state: string; history: Array<{ reason: string }> };
+    for (let i = 0; i < 100 && (await view(first.url)).state !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await view(first.url)).state, 'succeeded', 'the wallet\'s success reached the hub');
+    assert.ok(!(await view(first.url)).history.some((h) => h.reason.startsWith('recorded by the department')));
+
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    emulators.faults.reset();
+
+    const second = await startHubProcess(env);
+    running = second.child;
+    let history: Array<{ reason: string }> = [];
+    for (let i = 0; i < 300; i++) {
+      history = (await view(second.url)).history;
+      if (history.some((h) => h.reason.startsWith('recorded by the department'))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(history.filter((h) => h.reason.startsWith('recorded by the department')).length, 1, 'recorded after the restart');
+    assert.equal(paymentLedger(emulators.url, 'traffic-police', 'taiyuan')?.recordingsOfReference(payment.outTradeNo), 1, 'the department recorded it once');
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+    running = undefined;
+  });
+});
