@@ -26,6 +26,11 @@ export function servicePagePath(cityId: string, serviceId: string): string {
   return `/app/cities/${encodeURIComponent(cityId)}/services/${encodeURIComponent(serviceId)}`;
 }
 
+/** The web app page where a "pay for me" link lands. */
+export function payPagePath(code: string): string {
+  return `/app/pay/${code}`;
+}
+
 /**
  * Links that open anywhere: a short code for a service that any entrance opens, logging the person
  * in through whichever app they are in. A link names only the city and the service — never who
@@ -38,13 +43,14 @@ export class LinkService {
     private readonly audit: AuditTrail,
   ) {}
 
-  async create(principal: Principal, input: { cityId: string; serviceId: string }): Promise<CreatedLink> {
+  async create(principal: Principal, input: { cityId: string; serviceId: string; payableId?: string; expiresAt?: Date }): Promise<CreatedLink> {
     this.catalog.getService(input.cityId, input.serviceId); // 404s for an unknown city or service
     for (let attempt = 0; attempt < 5; attempt++) {
       const code = Array.from({ length: CODE_LENGTH }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
-      if (await this.links.create({ code, ...input, createdBy: principal.citizenId, createdChannel: principal.channel, expiresAt: null })) {
-        await this.audit.record({ actor: `citizen:${principal.citizenId}`, action: 'link.create', subject: `link:${code}`, cityId: input.cityId, detail: { serviceId: input.serviceId, channel: principal.channel } });
-        return { code, path: `/l/${code}`, target: servicePagePath(input.cityId, input.serviceId), ...input };
+      if (await this.links.create({ code, ...input, createdBy: principal.citizenId, createdChannel: principal.channel, expiresAt: input.expiresAt ?? null })) {
+        await this.audit.record({ actor: `citizen:${principal.citizenId}`, action: input.payableId ? 'link.create.pay-for-me' : 'link.create', subject: `link:${code}`, cityId: input.cityId, detail: { serviceId: input.serviceId, channel: principal.channel } });
+        const target = input.payableId ? payPagePath(code) : servicePagePath(input.cityId, input.serviceId);
+        return { code, path: `/l/${code}`, target, cityId: input.cityId, serviceId: input.serviceId };
       }
     }
     throw hutongError('HUTONG_ERR_INTERNAL', 'Could not draw a free link code');
@@ -54,7 +60,14 @@ export class LinkService {
   async open(code: string): Promise<{ target: string; cityId: string; serviceId: string }> {
     const link = new RegExp(LINK_CODE_PATTERN).test(code) ? await this.links.open(code) : undefined;
     if (!link) throw hutongError('HUTONG_ERR_LINK_NOT_FOUND', 'No link with that code, or it has expired');
-    return { target: servicePagePath(link.cityId, link.serviceId), cityId: link.cityId, serviceId: link.serviceId };
+    return { target: link.payableId ? payPagePath(code) : servicePagePath(link.cityId, link.serviceId), cityId: link.cityId, serviceId: link.serviceId };
+  }
+
+  /** The payable behind a "pay for me" link; 404 for any other code. */
+  async payableOf(code: string): Promise<{ payableId: string; cityId: string; serviceId: string }> {
+    const link = new RegExp(LINK_CODE_PATTERN).test(code) ? await this.links.find(code) : undefined;
+    if (!link?.payableId) throw hutongError('HUTONG_ERR_LINK_NOT_FOUND', 'No "pay for me" link with that code, or it has expired');
+    return { payableId: link.payableId, cityId: link.cityId, serviceId: link.serviceId };
   }
 
   /** The QR code of a link's absolute URL, as SVG or PNG. */

@@ -165,6 +165,46 @@ export class PaymentRepository {
     return this.db.selectFrom('payment_intents').selectAll().where('state', '=', 'succeeded').where('written_back_at', 'is', null).where('paid_at', '<', paidBefore).execute();
   }
 
+  /**
+   * Reserves a refund of a succeeded intent: refused (undefined) when it would take more than what
+   * is left to refund. Serialized on the intent row, so concurrent refunds never over-refund.
+   */
+  async reserveRefund(intentId: string, amountFen: number, reason: string): Promise<{ id: string; outRefundNo: string; intent: IntentRow } | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const intent = await tx.selectFrom('payment_intents').selectAll().where('id', '=', intentId).forUpdate().executeTakeFirst();
+      if (!intent || intent.state !== 'succeeded') return undefined;
+      const reserved = await tx
+        .selectFrom('refunds')
+        .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('amount_fen'), eb.lit(0)).as('fen'), eb.fn.countAll<number>().as('n')])
+        .where('intent_id', '=', intentId)
+        .where('state', '!=', 'failed')
+        .executeTakeFirstOrThrow();
+      if (Number(reserved.fen) + amountFen > intent.amount_fen) return undefined;
+      const outRefundNo = `${intent.out_trade_no}R${Number(reserved.n) + 1}`;
+      const row = await tx.insertInto('refunds').values({ intent_id: intentId, out_refund_no: outRefundNo, amount_fen: amountFen, reason, state: 'pending' }).returning('id').executeTakeFirstOrThrow();
+      return { id: row.id, outRefundNo, intent };
+    });
+  }
+
+  /** Settles a refund; a succeeded one adds to the intent's refunded amount, with an event. */
+  async finishRefund(refundId: string, state: 'succeeded' | 'failed' | 'pending'): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const refund = await tx.updateTable('refunds').set({ state, updated_at: new Date() }).where('id', '=', refundId).where('state', '=', 'pending').returningAll().executeTakeFirst();
+      if (!refund || state !== 'succeeded') return;
+      await tx.updateTable('payment_intents').set((eb) => ({ refunded_fen: eb('refunded_fen', '+', refund.amount_fen), updated_at: new Date() })).where('id', '=', refund.intent_id).execute();
+      await tx.insertInto('payment_events').values({ intent_id: refund.intent_id, from_state: 'succeeded', to_state: 'succeeded', reason: `refunded ${refund.amount_fen} fen (${refund.out_refund_no}): ${refund.reason}` }).execute();
+    });
+  }
+
+  listRefunds(intentId: string): Promise<Array<{ id: string; outRefundNo: string; amountFen: number; reason: string; state: string; createdAt: Date }>> {
+    return this.db
+      .selectFrom('refunds')
+      .select(['id', 'out_refund_no as outRefundNo', 'amount_fen as amountFen', 'reason', 'state', 'created_at as createdAt'])
+      .where('intent_id', '=', intentId)
+      .orderBy('created_at')
+      .execute();
+  }
+
   /** Other intents of a payable still open for payment (to close once one of them is paid). */
   openIntentsOf(payableId: string, except: string): Promise<IntentRow[]> {
     return this.db

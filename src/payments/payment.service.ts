@@ -5,7 +5,8 @@ import type { Principal } from '../identity/session.service.ts';
 import type { RecordsService } from '../records/records.service.ts';
 import type { RecordType } from '../model/catalog.ts';
 import type { PaymentProvider, RawNotification, WalletId } from './provider.ts';
-import type { IntentRow, PaymentRepository } from './payment.repository.ts';
+import type { IntentRow, PayableRow, PaymentRepository } from './payment.repository.ts';
+import type { LinkService } from '../links/link.service.ts';
 import type { WriteBackService } from './write-back.service.ts';
 import type { Kysely } from 'kysely';
 
@@ -49,6 +50,12 @@ function newTradeNumber(now = new Date()): string {
 /** The payable's id: the department record it pays, as one opaque string. */
 export function payableIdOf(cityId: string, departmentId: string, recordType: string, recordId: string): string {
   return `pay_${createHash('sha256').update(`${cityId}|${departmentId}|${recordType}|${recordId}`).digest('base64url').slice(0, 24)}`;
+}
+
+/** The columns of a payable a refresh may write. */
+function payableRowOf(row: PayableRow): Omit<PayableRow, 'status' | 'paid_intent_id' | 'created_at' | 'updated_at'> {
+  const { status: _status, paid_intent_id: _paid, created_at: _created, updated_at: _updated, ...rest } = row;
+  return rest;
 }
 
 function canonicalJson(value: unknown): string {
@@ -99,8 +106,13 @@ export class PaymentService {
     key: string,
     input: { cityId: string; serviceId: string; recordId: string; wallet: string },
   ): Promise<{ status: number; body: PaymentView; replayed: boolean }> {
+    return this.#idempotently(principal, key, input, () => this.createPayment(principal, input));
+  }
+
+  /** Runs `create` once per (citizen, key): the same body replays its answer, another body is refused. */
+  async #idempotently(principal: Principal, key: string, request: object, create: () => Promise<PaymentView>): Promise<{ status: number; body: PaymentView; replayed: boolean }> {
     const { payments } = this.deps;
-    const requestHash = createHash('sha256').update(canonicalJson(input)).digest('base64url');
+    const requestHash = createHash('sha256').update(canonicalJson(request)).digest('base64url');
     const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
     for (;;) {
       const claim = await payments.claimIdempotencyKey(principal.citizenId, key, requestHash);
@@ -113,7 +125,7 @@ export class PaymentService {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     try {
-      const body = await this.createPayment(principal, input);
+      const body = await create();
       await payments.completeIdempotencyKey(principal.citizenId, key, 201, body);
       return { status: 201, body, replayed: false };
     } catch (error) {
@@ -124,29 +136,18 @@ export class PaymentService {
 
   /** Confirms the payable with its department (owner, amount, still unpaid) and opens a checkout with the wallet. */
   async createPayment(principal: Principal, input: { cityId: string; serviceId: string; recordId: string; wallet: string }): Promise<PaymentView> {
-    const { payments, records, audit } = this.deps;
     const provider = this.provider(input.wallet);
-    const confirmed = await records.confirmPayable(principal, input.cityId, input.serviceId, input.recordId);
-    const payableId = payableIdOf(input.cityId, confirmed.departmentId, confirmed.recordType, input.recordId);
-    const payable = await payments.upsertPayable({
-      id: payableId,
-      city_id: input.cityId,
-      department_id: confirmed.departmentId,
-      service_id: input.serviceId,
-      record_type: confirmed.recordType,
-      record_id: input.recordId,
-      identifier_kind: confirmed.identifier.kind,
-      identifier_value: confirmed.identifier.value,
-      owner_citizen_id: principal.citizenId,
-      kind: confirmed.kind,
-      amount_fen: confirmed.amountFen,
-      description: confirmed.description,
-    });
+    const payable = await this.#confirmedPayable(principal, input);
     if (payable.status === 'paid') throw hutongError('HUTONG_ERR_PAYMENT_ALREADY_PAID', 'This payable is already paid');
+    return this.#openCheckout(principal, payable, provider);
+  }
 
+  /** Opens a wallet checkout for a payable; the caller is the payer, the payable's owner stays its owner. */
+  async #openCheckout(principal: Principal, payable: PayableRow, provider: PaymentProvider): Promise<PaymentView> {
+    const { payments, audit } = this.deps;
     const expiresAt = new Date(Date.now() + CHECKOUT_TTL_MS);
     const intent = await payments.createIntent({
-      payable_id: payableId,
+      payable_id: payable.id,
       owner_citizen_id: payable.owner_citizen_id,
       payer_citizen_id: principal.citizenId,
       wallet: provider.id,
@@ -177,10 +178,101 @@ export class PaymentService {
       actor: `citizen:${principal.citizenId}`,
       action: 'payment.create',
       subject: `payment:${intent.id}`,
-      cityId: input.cityId,
-      detail: { wallet: provider.id, channel: principal.channel, amountFen: intent.amount_fen, payableId },
+      cityId: payable.city_id,
+      detail: { wallet: provider.id, channel: principal.channel, amountFen: intent.amount_fen, payableId: payable.id, forOwner: payable.owner_citizen_id !== principal.citizenId },
     });
     return this.#view(pending, payable.description);
+  }
+
+  /**
+   * "Pay for me": the owner turns one of their payables into a link another person can open in any
+   * app and pay. The link shows only the amount and a masked description.
+   */
+  async sharePayable(principal: Principal, input: { cityId: string; serviceId: string; recordId: string }, links: LinkService): Promise<{ code: string; path: string; amountFen: number; description: string }> {
+    const payable = await this.#confirmedPayable(principal, input);
+    if (payable.status === 'paid') throw hutongError('HUTONG_ERR_PAYMENT_ALREADY_PAID', 'This payable is already paid');
+    const link = await links.create(principal, { cityId: input.cityId, serviceId: input.serviceId, payableId: payable.id, expiresAt: new Date(Date.now() + 7 * 86_400_000) });
+    return { code: link.code, path: link.path, amountFen: payable.amount_fen, description: payable.description };
+  }
+
+  /** What a "pay for me" link shows anyone who opens it: amount, masked description, whether it is paid. */
+  async sharedPayable(code: string, links: LinkService): Promise<{ code: string; cityId: string; serviceId: string; amountFen: number; description: string; status: 'open' | 'paid' }> {
+    const { payableId, cityId, serviceId } = await links.payableOf(code);
+    const payable = await this.deps.payments.findPayable(payableId);
+    if (!payable) throw hutongError('HUTONG_ERR_LINK_NOT_FOUND', 'No "pay for me" link with that code');
+    return { code, cityId, serviceId, amountFen: payable.amount_fen, description: payable.description, status: payable.status };
+  }
+
+  /**
+   * Someone pays a payable shared with them: its amount is confirmed with the department again,
+   * under the owner's identifier; the payer and the owner are both recorded on the payment.
+   */
+  async payShared(principal: Principal, code: string, wallet: string, key: string, links: LinkService): Promise<{ status: number; body: PaymentView; replayed: boolean }> {
+    return this.#idempotently(principal, key, { sharedLink: code, wallet }, async () => {
+      const provider = this.provider(wallet);
+      const { payableId } = await links.payableOf(code);
+      const known = await this.deps.payments.findPayable(payableId);
+      if (!known) throw hutongError('HUTONG_ERR_LINK_NOT_FOUND', 'No "pay for me" link with that code');
+      if (known.status === 'paid') throw hutongError('HUTONG_ERR_PAYMENT_ALREADY_PAID', 'This payable is already paid');
+      const confirmed = await this.deps.records.reconfirmPayable({
+        cityId: known.city_id,
+        serviceId: known.service_id,
+        departmentId: known.department_id,
+        recordId: known.record_id,
+        identifier: { kind: known.identifier_kind, value: known.identifier_value, issuer: known.identifier_kind === 'plate' ? null : `${known.city_id}/${known.department_id}` },
+      });
+      const payable = await this.deps.payments.upsertPayable({ ...payableRowOf(known), amount_fen: confirmed.amountFen, description: confirmed.description });
+      if (payable.status === 'paid') throw hutongError('HUTONG_ERR_PAYMENT_ALREADY_PAID', 'This payable is already paid');
+      return this.#openCheckout(principal, payable, provider);
+    });
+  }
+
+  async #confirmedPayable(principal: Principal, input: { cityId: string; serviceId: string; recordId: string }): Promise<PayableRow> {
+    const confirmed = await this.deps.records.confirmPayable(principal, input.cityId, input.serviceId, input.recordId);
+    return this.deps.payments.upsertPayable({
+      id: payableIdOf(input.cityId, confirmed.departmentId, confirmed.recordType, input.recordId),
+      city_id: input.cityId,
+      department_id: confirmed.departmentId,
+      service_id: input.serviceId,
+      record_type: confirmed.recordType,
+      record_id: input.recordId,
+      identifier_kind: confirmed.identifier.kind,
+      identifier_value: confirmed.identifier.value,
+      owner_citizen_id: principal.citizenId,
+      kind: confirmed.kind,
+      amount_fen: confirmed.amountFen,
+      description: confirmed.description,
+    });
+  }
+
+  /**
+   * An operator refunds part or all of a paid payment through its wallet. What is left to refund
+   * bounds it, whatever runs concurrently; the wallet's own refund number makes a retry the same refund.
+   */
+  async refund(intentId: string, input: { amountFen: number; reason: string }): Promise<{ outRefundNo: string; state: string; refundedFen: number }> {
+    const { payments, audit } = this.deps;
+    const reserved = await payments.reserveRefund(intentId, input.amountFen, input.reason);
+    if (!reserved) {
+      const intent = await payments.findIntent(intentId);
+      if (!intent) throw hutongError('HUTONG_ERR_PAYMENT_NOT_FOUND', 'No payment with that id');
+      throw hutongError('HUTONG_ERR_WALLET_REFUSED', intent.state !== 'succeeded' ? `Only a paid payment can be refunded; this one is ${intent.state}` : 'The refund is more than what is left to refund');
+    }
+    const { intent, outRefundNo } = reserved;
+    let state: 'succeeded' | 'pending' | 'failed';
+    try {
+      ({ state } = await this.provider(intent.wallet).refund(
+        { outTradeNo: intent.out_trade_no, outRefundNo, refundFen: input.amountFen, totalFen: intent.amount_fen, reason: input.reason },
+        { signal: AbortSignal.timeout(8000) },
+      ));
+    } catch (error) {
+      if (isHutongError(error) && error.code === 'HUTONG_ERR_WALLET_REFUSED') await payments.finishRefund(reserved.id, 'failed');
+      throw error;
+    }
+    // A wallet that settles refunds later (WeChat Pay's PROCESSING) counts it now: it has accepted it.
+    await payments.finishRefund(reserved.id, state === 'failed' ? 'failed' : 'succeeded');
+    await audit.record({ actor: 'operator', action: 'payment.refund', subject: `payment:${intentId}`, detail: { amountFen: input.amountFen, outRefundNo, state } });
+    const after = await payments.findIntent(intentId);
+    return { outRefundNo, state, refundedFen: after?.refunded_fen ?? 0 };
   }
 
   /** A payment as its payer or the payable's owner sees it; nobody else learns it exists. */

@@ -30,6 +30,34 @@ export interface ConfirmedPayable {
   readonly description: string;
 }
 
+/** A payable record as the payment side sees it: amount, and a description without personal data. */
+function describePayable(
+  recordType: RecordType,
+  item: Record<string, unknown>,
+  departmentId: string,
+  identifier: { kind: string; value: string; issuer: string | null },
+): ConfirmedPayable {
+  if (recordType === 'TrafficViolation') {
+    return {
+      departmentId,
+      recordType,
+      identifier,
+      kind: 'fine',
+      amountFen: Number(item.fineFen),
+      description: `交通违法罚款 ${maskPlate(identifier.value)} ${String(item.occurredAt).slice(0, 10)}`,
+    };
+  }
+  const utility = { water: '水费', electricity: '电费', gas: '燃气费' }[String(item.utility)] ?? '账单';
+  return {
+    departmentId,
+    recordType,
+    identifier,
+    kind: 'bill',
+    amountFen: Number(item.amountFen),
+    description: `${utility} ${String(item.period)} 户号 ****${identifier.value.slice(-4)}`,
+  };
+}
+
 /** Query parameters a service may take, and their shapes. */
 const PARAM_PATTERNS: Readonly<Record<string, RegExp>> = {
   date: /^\d{4}-\d{2}-\d{2}$/,
@@ -141,26 +169,45 @@ export class RecordsService {
     const heldUnder = recordType === 'TrafficViolation' ? String(item.plate) : String(item.accountNumber);
     const call = calls.find((c) => c.departmentId === departmentId && c.identifier?.value === heldUnder);
     if (!call?.identifier) throw hutongError('HUTONG_ERR_PAYABLE_NOT_FOUND', 'The record is not held under one of your identifiers');
-    const identifier = { kind: call.identifier.kind, value: call.identifier.value, issuer: call.identifier.issuer };
-    if (recordType === 'TrafficViolation') {
-      return {
-        departmentId,
-        recordType,
-        identifier,
-        kind: 'fine',
-        amountFen: Number(item.fineFen),
-        description: `交通违法罚款 ${maskPlate(heldUnder)} ${String(item.occurredAt).slice(0, 10)}`,
-      };
-    }
-    const utility = { water: '水费', electricity: '电费', gas: '燃气费' }[String(item.utility)] ?? '账单';
-    return {
-      departmentId,
-      recordType,
-      identifier,
-      kind: 'bill',
-      amountFen: Number(item.amountFen),
-      description: `${utility} ${String(item.period)} 户号 ****${heldUnder.slice(-4)}`,
+    return describePayable(recordType, item, departmentId, { kind: call.identifier.kind, value: call.identifier.value, issuer: call.identifier.issuer });
+  }
+
+  /**
+   * A payable asked of its department again, now, under the identifier it is held by — for a
+   * payer who is not its owner ("pay for me"), on the owner's behalf.
+   */
+  async reconfirmPayable(payable: {
+    cityId: string;
+    serviceId: string;
+    departmentId: string;
+    recordId: string;
+    identifier: { kind: string; value: string; issuer: string | null };
+  }): Promise<ConfirmedPayable> {
+    const entry = this.#queryableService(payable.cityId, payable.serviceId);
+    const recordType = entry.config.recordType!;
+    const held: IdentifierRow = {
+      id: '00000000-0000-0000-0000-000000000000',
+      citizenId: '',
+      kind: payable.identifier.kind,
+      value: payable.identifier.value,
+      issuer: payable.identifier.issuer,
+      consentChannel: '',
+      consentTextVersion: '',
+      consentedAt: new Date(0),
+      createdAt: new Date(0),
+      verifiedAt: new Date(0),
+      verifiedBy: null,
     };
+    this.deps.shield.invalidate(recordsKey(`${payable.cityId}/${payable.departmentId}`, recordType, held, {}));
+    const list = await this.#gather(payable.cityId, entry, [{ departmentId: payable.departmentId, identifier: held }], {});
+    await this.#markPaid(payable.cityId, recordType, list.items);
+    const item = list.items.find((i) => i.id === payable.recordId);
+    if (!item) {
+      if (list.errors.length > 0) throw list.errors[0];
+      throw hutongError('HUTONG_ERR_PAYABLE_NOT_FOUND', 'The department no longer has that record to pay');
+    }
+    if (item.status === 'paid') throw hutongError('HUTONG_ERR_PAYMENT_ALREADY_PAID', 'This record is already paid');
+    return describePayable(recordType, item, payable.departmentId, payable.identifier);
   }
 
   /** Forgets the cached records a payable came from, so its owner sees it paid at once. */

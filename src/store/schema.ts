@@ -193,6 +193,8 @@ export interface LinksTable {
   created_at: CreatedAt;
   expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   opened: ColumnType<number, number | undefined, number>;
+  /** A "pay for me" link points at one payable (migration 0009). */
+  payable_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionHandoffsTable {
@@ -288,4 +290,21 @@ export interface Database {
   payment_events: PaymentEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   payment_notifications: PaymentNotificationsTable;
+}
+
+// Refunds (migration 0009).
+
+export interface RefundsTable {
+  id: Generated<string>;
+  intent_id: string;
+  out_refund_no: string;
+  amount_fen: number;
+  reason: string;
+  state: 'pending' | 'succeeded' | 'failed';
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface Database {
+  refunds: RefundsTable;
 }

@@ -4,6 +4,7 @@ import { testEngines } from '../helpers/stores.ts';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
+import { WECHAT_DEMO_APPS } from '../../emulators/channels/wechat/wechat.apps.ts';
 
 /** Where each wallet's emulator takes a "scan and pay" from its app, and a payer as that wallet names its users. */
 const PAY_PATH = { alipay: '/alipay-pay/_demo/pay', wechatpay: '/wechatpay/_demo/pay', unionpay: '/unionpay/_demo/pay' } as const;
@@ -13,6 +14,7 @@ const WALLETS = Object.keys(PAY_PATH) as Wallet[];
 
 const WUHAN = { id: 'wuhan', regionCode: '420100', platePrefix: '鄂A' };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const ADMIN = 'test-admin-token-0123456789abcdef';
 
 /** Wuhan demo residents whose plate has at least `min` unpaid violations. */
 function residentsWithUnpaidFines(min: number, count: number): number[] {
@@ -27,10 +29,10 @@ function residentsWithUnpaidFines(min: number, count: number): number[] {
 for (const engine of testEngines()) {
   describe(`paying fines with any wallet from any entrance on ${engine.name}`, () => {
     let hub: TestHub;
-    const people = residentsWithUnpaidFines(3, 3);
+    const people = residentsWithUnpaidFines(3, 4);
 
     before(async () => {
-      hub = await startTestHub(engine);
+      hub = await startTestHub(engine, { adminToken: ADMIN });
       await hub.app.listen({ host: '127.0.0.1', port: 0 }); // the wallets notify this address
     });
     after(() => hub.close());
@@ -133,6 +135,50 @@ for (const engine of testEngines()) {
       // The WeChat checkout was closed when Alipay paid; a person who still manages to pay it gets it back.
       const closed = await settled(webToken, viaWechat.json().id, 'closed');
       assert.equal(closed.refundedFen, 0);
+    });
+
+    it('pay for me: a shared fine shows only amount and a masked description, another person pays it, both are recorded; refunds never exceed the payment', async () => {
+      const owner = demoCitizen(people[3]!, WUHAN);
+      const { token: ownerToken } = await hub.loginDemo(people[3]!, 'wuhan');
+      const [fine] = await unpaidFines(ownerToken);
+      const shared = await hub.app.inject({ method: 'POST', url: '/v1/payments/shares', headers: bearer(ownerToken), payload: { cityId: 'wuhan', serviceId: 'traffic.violations', recordId: fine!.id } });
+      assert.equal(shared.statusCode, 201, shared.body);
+      const { code, url } = shared.json();
+      const opened = await hub.app.inject({ method: 'GET', url: new URL(url).pathname });
+      assert.equal(opened.headers.location, `/app/pay/${code}`);
+      const view = await hub.app.inject({ method: 'GET', url: `/v1/pay-links/${code}` });
+      assert.equal(view.statusCode, 200);
+      assert.equal(view.json().amountFen, fine!.fineFen);
+      for (const secret of [owner.plate, owner.name, owner.nationalId, owner.phone]) assert.ok(!view.body.includes(secret), 'the payer sees nothing personal');
+
+      // A friend in WeChat pays it with UnionPay.
+      const friendCode = await fetch(`${hub.emulators.url}/wechat/_demo/auth-codes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appid: WECHAT_DEMO_APPS[0].appId, userId: 'friend-1' }) });
+      const friend = (await hub.app.inject({ method: 'POST', url: '/v1/channels/wechat/login', payload: { code: ((await friendCode.json()) as { code: string }).code } })).json().accessToken as string;
+      const pay = await hub.app.inject({ method: 'POST', url: `/v1/pay-links/${code}/payments`, headers: { ...bearer(friend), 'idempotency-key': 'friend-1' }, payload: { wallet: 'unionpay' } });
+      assert.equal(pay.statusCode, 201, pay.body);
+      await scanAndPay('unionpay', pay.json().qrCodeContent);
+      const done = await settled(friend, pay.json().id);
+      assert.equal(done.channel, 'wechat');
+      const ownerView = await hub.app.inject({ method: 'GET', url: `/v1/payments/${pay.json().id}`, headers: bearer(ownerToken) });
+      assert.equal(ownerView.statusCode, 200, 'the owner sees the payment made for them');
+      const row = await hub.store.db.selectFrom('payment_intents').select(['owner_citizen_id', 'payer_citizen_id']).where('id', '=', pay.json().id).executeTakeFirstOrThrow();
+      assert.notEqual(row.owner_citizen_id, row.payer_citizen_id, 'payer and owner are both recorded');
+      assert.ok(!(await unpaidFines(ownerToken)).some((f) => f.id === fine!.id), 'the owner sees it paid');
+      assert.equal((await hub.app.inject({ method: 'GET', url: `/v1/pay-links/${code}` })).json().status, 'paid');
+      const stranger = await hub.login('13912347771');
+      assert.equal((await hub.app.inject({ method: 'GET', url: `/v1/payments/${pay.json().id}`, headers: bearer(stranger) })).statusCode, 404);
+
+      const refund = (amountFen: number) => hub.app.inject({ method: 'POST', url: `/v1/admin/payments/${pay.json().id}/refunds`, headers: bearer(ADMIN), payload: { amountFen, reason: '罚款更正' } });
+      const part = await refund(100);
+      assert.equal(part.statusCode, 201, part.body);
+      assert.equal(part.json().refundedFen, 100);
+      const rest = fine!.fineFen - 100;
+      const racing = await Promise.all([refund(rest), refund(rest)]);
+      assert.deepEqual(racing.map((r) => r.statusCode).sort(), [201, 422], 'two refunds of the rest: one is taken');
+      assert.equal((await refund(1)).statusCode, 422, 'nothing is left to refund');
+      const final = await hub.app.inject({ method: 'GET', url: `/v1/payments/${pay.json().id}`, headers: bearer(friend) });
+      assert.equal(final.json().refundedFen, fine!.fineFen);
+      assert.equal((await hub.app.inject({ method: 'POST', url: `/v1/admin/payments/${pay.json().id}/refunds`, headers: bearer(friend), payload: { amountFen: 1, reason: 'x' } })).statusCode, 403);
     });
 
     it('a forged notification is refused and kept; a replayed one changes nothing', async () => {

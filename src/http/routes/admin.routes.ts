@@ -115,4 +115,21 @@ export function adminRoutes(app: HubApp, services: HubServices, adminToken: stri
     },
     async (request) => ({ changed: await services.reconciliation.settleStalePending(request.body.olderThanMinutes * 60_000) }),
   );
+
+  app.post(
+    '/v1/admin/payments/:paymentId/refunds',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        operationId: 'refundPayment',
+        tags: ['admin'],
+        summary: 'Refund part or all of a paid payment through its wallet; never more than what is left to refund',
+        security,
+        params: Type.Object({ paymentId: Type.String({ format: 'uuid' }) }),
+        body: Type.Object({ amountFen: Type.Integer({ minimum: 1 }), reason: Type.String({ minLength: 1, maxLength: 80 }) }, { additionalProperties: false }),
+        response: { 201: Type.Object({ outRefundNo: Type.String(), state: Type.String(), refundedFen: Type.Integer() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await services.payments.refund(request.params.paymentId, request.body)),
+  );
 }

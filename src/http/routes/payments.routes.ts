@@ -57,11 +57,78 @@ export function paymentRoutes(app: HubApp, services: HubServices): void {
       },
     },
     async (request, reply) => {
-      const key = request.headers['idempotency-key'];
-      if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
-        throw hutongError('HUTONG_ERR_IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header of 1 to 64 visible ASCII characters, new for each payment');
-      }
-      const result = await services.payments.createPaymentIdempotently(principalOf(request), key, request.body);
+      const result = await services.payments.createPaymentIdempotently(principalOf(request), idempotencyKeyOf(request.headers), request.body);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.status(result.status).send(result.body);
+    },
+  );
+
+  const idempotencyKeyOf = (headers: Record<string, unknown>): string => {
+    const key = headers['idempotency-key'];
+    if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+      throw hutongError('HUTONG_ERR_IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header of 1 to 64 visible ASCII characters, new for each payment');
+    }
+    return key;
+  };
+  const originOf = (request: { protocol: string; host: string }) => services.publicOrigin ?? `${request.protocol}://${request.host}`;
+
+  app.post(
+    '/v1/payments/shares',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'sharePayable',
+        tags: ['payments'],
+        summary: '"Pay for me": turn one of your fines or bills into a link that anyone can open in any app and pay; it shows only the amount and a masked description',
+        security: bearer,
+        body: Type.Object({ cityId: Type.String({ maxLength: 64 }), serviceId: Type.String({ maxLength: 64 }), recordId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+        response: {
+          201: Type.Object({ code: Type.String(), url: Type.String(), qrSvgUrl: Type.String(), amountFen: Type.Integer(), description: Type.String() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const shared = await services.payments.sharePayable(principalOf(request), request.body, services.links);
+      const url = `${originOf(request)}${shared.path}`;
+      return reply.status(201).send({ code: shared.code, url, qrSvgUrl: `${url}/qr.svg`, amountFen: shared.amountFen, description: shared.description });
+    },
+  );
+
+  app.get(
+    '/v1/pay-links/:code',
+    {
+      schema: {
+        operationId: 'getSharedPayable',
+        tags: ['payments'],
+        summary: 'What a "pay for me" link asks to pay: the amount, a masked description, and whether it is paid',
+        params: Type.Object({ code: Type.String({ maxLength: 16 }) }),
+        response: {
+          200: Type.Object({ code: Type.String(), cityId: Type.String(), serviceId: Type.String(), amountFen: Type.Integer(), description: Type.String(), status: Type.Union([Type.Literal('open'), Type.Literal('paid')]) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => services.payments.sharedPayable(request.params.code, services.links),
+  );
+
+  app.post(
+    '/v1/pay-links/:code/payments',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'payShared',
+        tags: ['payments'],
+        summary: 'Pay a fine or bill someone shared with you, with any installed wallet; you are recorded as the payer, they as the owner',
+        security: bearer,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 64 })) }),
+        params: Type.Object({ code: Type.String({ maxLength: 16 }) }),
+        body: Type.Object({ wallet: Type.String({ maxLength: 16 }) }, { additionalProperties: false }),
+        response: { 201: Payment, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await services.payments.payShared(principalOf(request), request.params.code, request.body.wallet, idempotencyKeyOf(request.headers), services.links);
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(result.status).send(result.body);
     },

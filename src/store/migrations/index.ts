@@ -7,6 +7,7 @@ import * as m0005 from './0005_consents_refresh.ts';
 import * as m0006 from './0006_real_name.ts';
 import * as m0007 from './0007_links_handoffs.ts';
 import * as m0008 from './0008_payments.ts';
+import * as m0009 from './0009_pay_for_me_refunds.ts';
 
 /** Migrations in the order they apply; a new one is added here with the next number. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_real_name': m0006,
   '0007_links_handoffs': m0007,
   '0008_payments': m0008,
+  '0009_pay_for_me_refunds': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {
