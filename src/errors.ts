@@ -67,6 +67,7 @@ export const ERROR_CODES = {
   HUTONG_ERR_WALLET_REFUSED: { status: 422, description: 'The wallet refused the request (amount, state or parameters); the message gives its code.' },
   HUTONG_ERR_WALLET_UNAVAILABLE: { status: 502, description: 'The wallet could not be reached, did not answer in time, or answered an error or an unsigned response.' },
   HUTONG_ERR_PAYMENT_NOT_FOUND: { status: 404, description: 'No payment with that id that you made or that pays something of yours.' },
+  HUTONG_ERR_PAYABLE_CHANGED: { status: 409, description: 'The department now asks for a different amount than the payer saw; nothing was charged.' },
   HUTONG_ERR_PAYABLE_NOT_FOUND: { status: 404, description: 'None of your linked identifiers has a record with that id to pay.' },
   HUTONG_ERR_IDEMPOTENCY_KEY_REUSED: { status: 422, description: 'The Idempotency-Key was already used with a different request body.' },
   HUTONG_ERR_IDEMPOTENCY_IN_PROGRESS: { status: 409, description: 'A request with the same Idempotency-Key is still being processed; retry shortly.' },

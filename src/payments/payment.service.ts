@@ -52,6 +52,15 @@ export function payableIdOf(cityId: string, departmentId: string, recordType: st
   return `pay_${createHash('sha256').update(`${cityId}|${departmentId}|${recordType}|${recordId}`).digest('base64url').slice(0, 24)}`;
 }
 
+/** A payer who saw one amount is never charged another: the department's current amount is shown instead. */
+function refuseChangedAmount(expectedFen: number | undefined, confirmedFen: number): void {
+  if (expectedFen !== undefined && expectedFen !== confirmedFen) {
+    throw hutongError('HUTONG_ERR_PAYABLE_CHANGED', `The department now asks for ${confirmedFen} fen, not ${expectedFen}; check the amount and pay again`, {
+      details: { expectedFen, amountFen: confirmedFen },
+    });
+  }
+}
+
 /** The columns of a payable a refresh may write. */
 function payableRowOf(row: PayableRow): Omit<PayableRow, 'status' | 'paid_intent_id' | 'created_at' | 'updated_at'> {
   const { status: _status, paid_intent_id: _paid, created_at: _created, updated_at: _updated, ...rest } = row;
@@ -104,7 +113,7 @@ export class PaymentService {
   async createPaymentIdempotently(
     principal: Principal,
     key: string,
-    input: { cityId: string; serviceId: string; recordId: string; wallet: string },
+    input: { cityId: string; serviceId: string; recordId: string; wallet: string; expectedAmountFen?: number },
   ): Promise<{ status: number; body: PaymentView; replayed: boolean }> {
     return this.#idempotently(principal, key, input, () => this.createPayment(principal, input));
   }
@@ -135,10 +144,11 @@ export class PaymentService {
   }
 
   /** Confirms the payable with its department (owner, amount, still unpaid) and opens a checkout with the wallet. */
-  async createPayment(principal: Principal, input: { cityId: string; serviceId: string; recordId: string; wallet: string }): Promise<PaymentView> {
+  async createPayment(principal: Principal, input: { cityId: string; serviceId: string; recordId: string; wallet: string; expectedAmountFen?: number }): Promise<PaymentView> {
     const provider = this.provider(input.wallet);
     const payable = await this.#confirmedPayable(principal, input);
     if (payable.status === 'paid') throw hutongError('HUTONG_ERR_PAYMENT_ALREADY_PAID', 'This payable is already paid');
+    refuseChangedAmount(input.expectedAmountFen, payable.amount_fen);
     return this.#openCheckout(principal, payable, provider);
   }
 
@@ -223,6 +233,8 @@ export class PaymentService {
       });
       const payable = await this.deps.payments.upsertPayable({ ...payableRowOf(known), amount_fen: confirmed.amountFen, description: confirmed.description });
       if (payable.status === 'paid') throw hutongError('HUTONG_ERR_PAYMENT_ALREADY_PAID', 'This payable is already paid');
+      // The payer agreed to the amount the link showed; a different one is shown again, not charged.
+      refuseChangedAmount(known.amount_fen, payable.amount_fen);
       return this.#openCheckout(principal, payable, provider);
     });
   }

@@ -100,6 +100,9 @@ for (const engine of testEngines()) {
       const misuse = await create(token, 'key-a', { recordId: other!.id, wallet: 'alipay' });
       assert.equal(misuse.statusCode, 422);
       assert.equal(misuse.json().error.code, 'HUTONG_ERR_IDEMPOTENCY_KEY_REUSED');
+      const changed = await create(token, 'key-b', { recordId: other!.id, wallet: 'alipay', expectedAmountFen: (other as { fineFen: number }).fineFen + 1 } as never);
+      assert.equal(changed.statusCode, 409, 'an amount the payer did not see is never charged');
+      assert.equal(changed.json().error.code, 'HUTONG_ERR_PAYABLE_CHANGED');
       const missing = await hub.app.inject({ method: 'POST', url: '/v1/payments', headers: bearer(token), payload: { cityId: 'wuhan', serviceId: 'traffic.violations', recordId: other!.id, wallet: 'alipay' } });
       assert.equal(missing.json().error.code, 'HUTONG_ERR_IDEMPOTENCY_KEY_REQUIRED');
 

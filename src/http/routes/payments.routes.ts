@@ -50,6 +50,7 @@ export function paymentRoutes(app: HubApp, services: HubServices): void {
             serviceId: Type.String({ maxLength: 64 }),
             recordId: Type.String({ minLength: 1, maxLength: 64, description: 'the fine or bill, as listRecords gives it' }),
             wallet: Type.String({ maxLength: 16, description: `one of the installed wallets: ${services.payments.wallets.join(', ') || 'none'}` }),
+            expectedAmountFen: Type.Optional(Type.Integer({ minimum: 0, description: 'the amount the payer saw; refused with HUTONG_ERR_PAYABLE_CHANGED when the department now asks for another' })),
           },
           { additionalProperties: false },
         ),
