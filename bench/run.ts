@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: the hub against a raw node:http baseline, in one run on this machine.
  * Each server runs alone in a child process; autocannon drives it from this process for a fixed
- * time. Prints one table and writes the figures to bench/results/.
+ * time. Prints one table and writes the figures to bench/results/. Then the payments bench
+ * (bench/payments.ts): intents created and settled per second on PGlite and PostgreSQL, with its
+ * own table and file; its rows are also kept in this run's file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { demoToken } from '../src/cli.ts';
+import { runPaymentsBench } from './payments.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -89,8 +92,9 @@ try {
 const ceiling = figures[0].requestsPerSecond;
 const rows = figures.map((f) => ({ ...f, ratioToRaw: Number((f.requestsPerSecond / ceiling).toFixed(3)) }));
 console.table(rows);
+const payments = await runPaymentsBench();
 const outDir = path.resolve('bench/results');
 await mkdir(outDir, { recursive: true });
 const file = path.join(outDir, `hub-vs-raw-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-await writeFile(file, JSON.stringify({ at: new Date().toISOString(), durationSeconds: DURATION_S, connections: CONNECTIONS, node: process.version, rows }, null, 2));
+await writeFile(file, JSON.stringify({ at: new Date().toISOString(), durationSeconds: DURATION_S, connections: CONNECTIONS, node: process.version, rows, payments: { file: path.relative(process.cwd(), payments.file), rows: payments.rows } }, null, 2));
 console.log(`written ${path.relative(process.cwd(), file)}`);

@@ -234,6 +234,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     writeBack.stop();
     reconciliation.stop();
     await jobs.stop();
+    await writeBack.drain();
     await batchSync.stop();
     await audit.flush();
     await catalog.close();

@@ -41,7 +41,7 @@ export class JobQueue {
     const boss = new PgBoss({ db: executorOf(store.db as Kysely<unknown>), schema: SCHEMA, supervise: true, schedule: false });
     boss.on('error', options.onError);
     await boss.start();
-    return new JobQueue(boss, options.pollingIntervalSeconds ?? 1);
+    return new JobQueue(boss, options.pollingIntervalSeconds ?? 0.5);
   }
 
   /** Creates the queue (once) and starts working it in this process. */
@@ -61,8 +61,12 @@ export class JobQueue {
         expireInSeconds: options.expireInSeconds ?? 60,
       });
     }
-    await this.#boss.work<T>(queue, { pollingIntervalSeconds: this.#pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
-      if (job) await handler(job.data, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
+    // Up to 20 jobs a fetch, run side by side. One failure fails the batch, so every job of it is
+    // retried: handlers are idempotent, and a job already done is a no-op the second time.
+    await this.#boss.work<T>(queue, { pollingIntervalSeconds: this.#pollingIntervalSeconds, batchSize: 20 }, async (jobs) => {
+      const outcomes = await Promise.allSettled(jobs.map((job) => handler(job.data, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0 })));
+      const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason), `${failed.length} of ${jobs.length} ${queue} jobs failed`);
     });
   }
 

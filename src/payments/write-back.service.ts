@@ -19,6 +19,7 @@ export const WRITE_BACK_QUEUE = 'payment-write-back';
 export class WriteBackService {
   #jobs?: JobQueue;
   #sweep?: NodeJS.Timeout;
+  readonly #running = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: {
@@ -34,11 +35,15 @@ export class WriteBackService {
   async start(jobs: JobQueue, options: { sweepIntervalMs?: number } = {}): Promise<void> {
     this.#jobs = jobs;
     await jobs.define<{ intentId: string }>(WRITE_BACK_QUEUE, { retryLimit: 50, retryDelaySeconds: 2, expireInSeconds: 60 }, async ({ intentId }) => {
+      const run = this.writeBack(intentId);
+      this.#running.add(run);
       try {
-        await this.writeBack(intentId);
+        await run;
       } catch (error) {
         this.deps.onError(error, intentId);
         throw error;
+      } finally {
+        this.#running.delete(run);
       }
     });
     await this.sweep();
@@ -48,6 +53,11 @@ export class WriteBackService {
 
   stop(): void {
     if (this.#sweep) clearInterval(this.#sweep);
+  }
+
+  /** Waits for write-backs still running in this process (before the store closes). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#running]);
   }
 
   /** Sends the write-back job of a payment inside the transaction that marks it succeeded. */

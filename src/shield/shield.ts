@@ -119,7 +119,8 @@ export class Shield {
       if (stale === undefined) throw error;
       return { value: stale.value as T, freshness: 'stale', fetchedAt: stale.fetchedAt, staleBecause: describe(error) };
     }
-    if (entry === undefined) throw hutongError('HUTONG_ERR_INTERNAL', `no answer for ${call.department}`);
+    // The key was forgotten (invalidated) while this call waited on it: ask the department itself.
+    if (entry === undefined) return { value: (await withDeadline(new AbortController().signal)) as T, freshness: 'live', fetchedAt: new Date() };
     if (status.returnedStale) {
       return { value: entry.value as T, freshness: 'stale', fetchedAt: entry.fetchedAt, staleBecause: describe(status.fetchError) };
     }
