@@ -48,6 +48,16 @@ describe('catalog, schemas and operations API', () => {
     }
   });
 
+  it('offers payment where a wallet is installed and every department records payments; says why elsewhere', async () => {
+    const services = (await hub.app.inject({ method: 'GET', url: '/v1/cities/hangzhou/services' })).json().items as Array<{ id: string; functions: Array<{ kind: string; available: boolean; unavailableReason?: string }> }>;
+    const payment = (id: string) => services.find((s) => s.id === id)!.functions.find((f) => f.kind === 'payment');
+    assert.equal(payment('traffic.violations')?.available, true);
+    assert.equal(payment('living.utility-bills')?.available, true);
+    const hospital = payment('medical.hospital-registration');
+    assert.equal(hospital?.available, false, 'the hospital records no payments yet');
+    assert.match(hospital?.unavailableReason ?? '', /cannot record payments/);
+  });
+
   it('answers an unknown city with 404 HUTONG_ERR_CITY_NOT_FOUND', async () => {
     for (const url of ['/v1/cities/atlantis', '/v1/cities/atlantis/services', '/v1/cities/atlantis/services/traffic.violations/records']) {
       const res = await hub.app.inject({ method: 'GET', url });
