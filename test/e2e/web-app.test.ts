@@ -6,10 +6,11 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
 import { WEB_APP_DIST_DIR } from '../../src/http/routes/web-app.routes.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
+import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 
 // A person's phone, in the browser: the citizen web app served by a real hub, driven in Chromium.
 // Code run inside the page is given as strings: this project's TypeScript has no DOM types.
@@ -18,6 +19,26 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve('test/e2e/screenshots');
 const VIEWPORT = { width: 390, height: 844 };
 const SERVICE_PATH = '/app/cities/shanghai/services/traffic.violations';
+const SHANGHAI = { id: 'shanghai', regionCode: '310000', platePrefix: '沪A' };
+
+/** The first Shanghai demo resident whose plate has two unpaid fines today: one to pay, one to ask someone else to pay. */
+function residentWithUnpaidFines(): number {
+  for (let n = 1; n <= 200; n++) {
+    const unpaid = generateViolations('shanghai', demoCitizen(n, SHANGHAI).plate, REFERENCE_DATE).filter((v) => v.JKBJ !== '1');
+    if (unpaid.length >= 2) return n;
+  }
+  throw new Error('no Shanghai demo resident has two unpaid fines');
+}
+const RESIDENT = residentWithUnpaidFines();
+/** Someone else, who pays a fine the resident shares. */
+const FRIEND = RESIDENT === 1 ? 2 : 1;
+
+/** Where each wallet's emulator takes a "scan and pay" from its app, and a payer as that wallet names its users. */
+const WALLET_PAY = {
+  alipay: { path: '/alipay-pay/_demo/pay', payerId: '2088000012345678' },
+  wechatpay: { path: '/wechatpay/_demo/pay', payerId: 'payer-openid-1' },
+  unionpay: { path: '/unionpay/_demo/pay', payerId: 'payer-1' },
+} as const;
 
 /** Builds the web app when this checkout has no build yet; false when it cannot be built. */
 function ensureWebBuild(): boolean {
@@ -69,6 +90,46 @@ describe('citizen web app in a browser (390 × 844)', () => {
   const shoot = async (name: string, on: Page = page) => {
     await on.evaluate('window.scrollTo(0, 0)'); // the sticky header then sits where a person sees it
     await on.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  };
+
+  /** A modal sheet covers the screen a person sees: shoot that screen, not the whole page. */
+  const shootScreen = async (name: string, on: Page = page) => {
+    await on.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  };
+
+  /** Waits until the image matched by `selector` has loaded and has a size. */
+  const imageLoaded = (on: Page, selector: string) =>
+    on.waitForFunction(`(() => { const img = document.querySelector(${JSON.stringify(selector)}); return img !== null && img.complete && img.naturalWidth > 0; })()`);
+
+  /** Logs in on the app's login page (already open) with the SMS code sent to `phone`. */
+  const smsLogin = async (on: Page, phone: string) => {
+    await on.getByLabel('手机号').fill(phone);
+    await on.getByRole('button', { name: '获取验证码' }).click();
+    await on.getByLabel('验证码').waitFor();
+    const text = hub.emulators.sms.inbox(phone).at(-1)?.text ?? '';
+    const code = /\d{6}/.exec(text)?.[0];
+    assert.ok(code, `no login code reached ${phone}: "${text}"`);
+    await on.getByLabel('验证码').fill(code);
+    await on.getByRole('button', { name: '登录', exact: true }).click();
+  };
+
+  /** The wallet app scans the open checkout's QR code (read from the hub's store) and pays it. */
+  const scanAndPay = async (wallet: keyof typeof WALLET_PAY) => {
+    const intent = await hub.store.db
+      .selectFrom('payment_intents')
+      .select(['qr_code_content'])
+      .where('wallet', '=', wallet)
+      .where('state', '=', 'pending')
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    assert.ok(intent?.qr_code_content, `no open ${wallet} checkout`);
+    const { path: payPath, payerId } = WALLET_PAY[wallet];
+    const res = await fetch(`${hub.emulators.url}${payPath}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ qrCodeContent: intent.qr_code_content, payerId }),
+    });
+    assert.equal(res.status, 200, `${wallet} pay: ${res.status} ${await res.text()}`);
   };
 
   const watchConsole = (on: Page) => {
@@ -126,7 +187,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
 
   it('logs in with an SMS code and comes back to the service page', async (t) => {
     if (skipUnlessBuilt(t)) return;
-    const person = demoCitizen(7, hub.services.catalog.getCity('shanghai'));
+    const person = demoCitizen(RESIDENT, hub.services.catalog.getCity('shanghai'));
 
     await page.getByRole('link', { name: /^交通违法查询与罚款缴纳/ }).click();
     await page.waitForURL(`${origin}${SERVICE_PATH}`);
@@ -164,7 +225,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
 
   it('proves the real name, links the plate and shows the violations with fines in yuan', async (t) => {
     if (skipUnlessBuilt(t)) return;
-    const person = demoCitizen(7, hub.services.catalog.getCity('shanghai'));
+    const person = demoCitizen(RESIDENT, hub.services.catalog.getCity('shanghai'));
 
     await page.getByRole('link', { name: '前往「我的」完成' }).click();
     await page.waitForURL(`${origin}/app/me`);
@@ -214,6 +275,108 @@ describe('citizen web app in a browser (390 × 844)', () => {
     await page.getByRole('button', { name: '切换到中文' }).click();
     await page.getByRole('heading', { level: 1, name: '交通违法查询与罚款缴纳' }).waitFor();
     assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+  });
+
+  it("pays a fine with a wallet other than the entrance's own: QR code, then paid, and the card shows paid", async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    const records = page.getByRole('region', { name: '我的记录' });
+    const card = records.locator('article').filter({ has: page.getByRole('button', { name: '缴费', exact: true }) }).first();
+    await card.waitFor();
+    const recordId = await card.getAttribute('data-record-id');
+    assert.ok(recordId, 'a payable card names its record');
+    const fine = /罚款\s*(¥[\d,.]+)/.exec(await card.innerText())?.[1];
+    assert.ok(fine, 'the card shows the fine');
+
+    await card.getByRole('button', { name: '缴费', exact: true }).click();
+    const sheet = page.getByRole('dialog', { name: '缴费' });
+    await sheet.waitFor();
+    await sheet.getByText(fine, { exact: true }).waitFor();
+    // The entrance's own wallet comes first and is chosen (a plain browser has none: the first one); any other may be picked.
+    const entrance = (await page.evaluate<string>("fetch('/v1/entrance').then((r) => r.text())")) as string;
+    const preferred = (JSON.parse(entrance) as { preferredWallet?: string }).preferredWallet;
+    const radios = sheet.getByRole('radio');
+    assert.equal(await radios.count(), 3);
+    assert.equal(await radios.first().isChecked(), true, 'the first wallet is chosen');
+    if (preferred) assert.equal(await radios.first().getAttribute('value'), preferred);
+    const other = preferred === 'wechatpay' ? 'unionpay' : 'wechatpay';
+    const otherName = other === 'wechatpay' ? '微信支付' : '云闪付';
+    await sheet.getByRole('radio', { name: otherName }).check();
+    await shootScreen('14-pay-sheet-wallets');
+    await sheet.getByRole('button', { name: '生成付款码' }).click();
+
+    await sheet.getByRole('img', { name: `${otherName}付款码` }).waitFor();
+    await imageLoaded(page, '.sheet .qr-frame img');
+    await sheet.getByText(/^付款码有效期至 \d{2}:\d{2}$/).waitFor();
+    await sheet.getByRole('status').filter({ hasText: '等待支付' }).waitFor();
+    assert.match(await sheet.innerText(), /交通违法罚款 /, 'the masked description of the payment');
+    await shootScreen('15-pay-sheet-qr');
+
+    await scanAndPay(other);
+    await sheet.getByText(`支付成功：${fine} 已缴纳。`).waitFor();
+    await shootScreen('16-pay-sheet-paid');
+    const paidCard = records.locator(`article[data-record-id="${recordId}"]`);
+    await paidCard.getByText('已缴纳').waitFor();
+    assert.equal(await paidCard.getByRole('button', { name: '缴费', exact: true }).count(), 0, 'a paid fine offers no payment');
+    await sheet.getByRole('button', { name: '完成' }).click();
+    await sheet.waitFor({ state: 'hidden' });
+  });
+
+  it('asks someone to pay: a link anyone can open, paid by another person with another wallet', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    const records = page.getByRole('region', { name: '我的记录' });
+    const card = records.locator('article').filter({ has: page.getByRole('button', { name: '找人代付' }) }).first();
+    const recordId = await card.getAttribute('data-record-id');
+    await card.getByRole('button', { name: '找人代付' }).click();
+    const sheet = page.getByRole('dialog', { name: '找人代付' });
+    const link = sheet.getByRole('link');
+    await link.waitFor();
+    const url = (await link.getAttribute('href')) ?? '';
+    const code = /\/l\/([^/]+)$/.exec(url)?.[1];
+    assert.ok(code, `a /l/{code} link: ${url}`);
+    await sheet.getByRole('img', { name: '代付链接的二维码' }).waitFor();
+    await imageLoaded(page, '.sheet .share img');
+    await sheet.getByRole('button', { name: '复制链接' }).click();
+    await sheet.getByRole('button', { name: '已复制' }).waitFor();
+    assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), url);
+    await shootScreen('17-pay-share');
+    await sheet.getByRole('button', { name: '关闭' }).click();
+    await sheet.waitFor({ state: 'hidden' });
+
+    // Someone else opens the link on their own phone, logs in, and pays with another wallet.
+    const friend = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'zh-CN', hasTouch: true });
+    try {
+      const other = await friend.newPage();
+      other.setDefaultTimeout(15_000);
+      watchConsole(other);
+      await other.goto(url);
+      await other.waitForURL(`${origin}/app/pay/${code}`);
+      await other.getByRole('heading', { level: 1, name: '代付' }).waitFor();
+      const payCard = other.getByRole('region', { name: '上海 · 交通违法查询与罚款缴纳' });
+      await payCard.getByText('待支付').waitFor();
+      assert.match(await payCard.innerText(), /金额\s*¥\d/);
+      await shoot('18-pay-page-login', other);
+      await payCard.getByRole('button', { name: '登录后支付' }).click();
+      await other.waitForURL((u) => u.pathname === '/app/login' && u.searchParams.get('next') === `/app/pay/${code}`);
+      await smsLogin(other, demoCitizen(FRIEND, hub.services.catalog.getCity('shanghai')).phone);
+      await other.waitForURL(`${origin}/app/pay/${code}`);
+
+      await payCard.getByRole('radio', { name: '云闪付' }).check();
+      await payCard.getByRole('button', { name: '生成付款码' }).click();
+      await payCard.getByRole('img', { name: '云闪付付款码' }).waitFor();
+      await imageLoaded(other, '.qr-frame img');
+      await shoot('19-pay-page-qr', other);
+      await scanAndPay('unionpay');
+      await payCard.getByText(/支付成功：¥[\d,.]+ 已缴纳。/).waitFor();
+      await payCard.getByText('已付清').waitFor();
+      await shoot('20-pay-page-paid', other);
+    } finally {
+      await friend.close();
+    }
+
+    // The owner sees it paid.
+    await page.reload();
+    await records.locator(`article[data-record-id="${recordId}"]`).getByText('已缴纳').waitFor();
   });
 
   it("in WeChat's in-app browser, logs in through WeChat and comes back with a one-time handoff", async (t) => {

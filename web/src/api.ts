@@ -138,10 +138,12 @@ interface RequestOptions {
   /** Send the session's bearer token (and renew it once if it has expired). */
   readonly auth?: boolean;
   readonly signal?: AbortSignal;
+  /** Extra request headers (an `Idempotency-Key`, an `accept` other than JSON…). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 async function send(path: string, options: RequestOptions, token?: string): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
   try {
@@ -192,14 +194,8 @@ async function renewSession(expired: Session): Promise<Session | null> {
   return renewal;
 }
 
-/**
- * Calls the hub's API (same origin) and returns the JSON answer; throws {@link ApiError}.
- *
- * @example
- *   const { items } = await api<{ items: City[] }>('/v1/cities')
- *   const me = await api<Me>('/v1/me', { auth: true })
- */
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+/** Sends a request to the hub (renewing an expired session once) and returns its successful answer. */
+async function request(path: string, options: RequestOptions): Promise<Response> {
   const session = options.auth ? currentSession() : null;
   if (options.auth && !session) throw new ApiError(401, 'HUTONG_ERR_UNAUTHENTICATED', 'Log in first');
   let response = await send(path, options, session?.accessToken);
@@ -211,8 +207,36 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     response = await send(path, options, renewed.accessToken);
   }
   if (!response.ok) throw await errorOf(response);
+  return response;
+}
+
+/**
+ * Calls the hub's API (same origin) and returns the JSON answer; throws {@link ApiError}.
+ *
+ * @example
+ *   const { items } = await api<{ items: City[] }>('/v1/cities')
+ *   const me = await api<Me>('/v1/me', { auth: true })
+ */
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await request(path, options);
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
+}
+
+/**
+ * Fetches a file of the API (an image that needs the bearer token) as a Blob; throws {@link ApiError}.
+ *
+ * @example
+ *   const svg = await apiBlob('/v1/payments/…/qr.svg', { auth: true, headers: { accept: 'image/svg+xml' } })
+ */
+export async function apiBlob(path: string, options: RequestOptions = {}): Promise<Blob> {
+  const response = await request(path, options);
+  try {
+    return await response.blob();
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new ApiError(0, NETWORK_ERROR, 'The hub could not be reached; check the connection and try again');
+  }
 }
 
 /** Stores the tokens of a login, handoff or joined identity as the session of this tab. */

@@ -5,6 +5,7 @@ import { useText } from './i18n.tsx';
 import { HomePage } from './pages/home.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { MePage } from './pages/me.tsx';
+import { PayPage } from './pages/pay.tsx';
 import { ServicePage } from './pages/service.tsx';
 import { Link, matchRoute, pages, useLocation, type Route } from './router.tsx';
 import { useSession } from './session.ts';
@@ -56,6 +57,8 @@ function Page({ route }: { route: Route }) {
       return <MePage />;
     case 'service':
       return <ServicePage key={`${route.cityId}/${route.serviceId}`} cityId={route.cityId} serviceId={route.serviceId} />;
+    case 'pay':
+      return <PayPage key={route.code} code={route.code} />;
     case 'not-found':
       return <NotFound />;
   }

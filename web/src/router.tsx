@@ -8,6 +8,7 @@ export type Route =
   | { readonly page: 'login' }
   | { readonly page: 'me' }
   | { readonly page: 'service'; readonly cityId: string; readonly serviceId: string }
+  | { readonly page: 'pay'; readonly code: string }
   | { readonly page: 'not-found' };
 
 const listeners = new Set<() => void>();
@@ -56,6 +57,11 @@ export function matchRoute(pathname: string): Route {
     const serviceId = decodeSegment(service[2]);
     if (cityId && serviceId) return { page: 'service', cityId, serviceId };
   }
+  const pay = /^\/app\/pay\/([^/]+)\/?$/.exec(pathname);
+  if (pay) {
+    const code = decodeSegment(pay[1]);
+    if (code) return { page: 'pay', code };
+  }
   return { page: 'not-found' };
 }
 
@@ -64,6 +70,8 @@ export const pages = {
   login: (next: string) => `${BASE}login?next=${encodeURIComponent(next)}`,
   me: () => `${BASE}me`,
   service: (cityId: string, serviceId: string) => `${BASE}cities/${encodeURIComponent(cityId)}/services/${encodeURIComponent(serviceId)}`,
+  /** Where a "pay for me" link (`/l/{code}`) lands. */
+  pay: (code: string) => `${BASE}pay/${encodeURIComponent(code)}`,
 } as const;
 
 /** Where a login may send the person afterwards: a page of this app, never another site. */

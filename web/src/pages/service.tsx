@@ -1,9 +1,13 @@
-import { useState } from 'react';
-import { api, ApiError, apiPath, type City, type CityService, type ConsentState, type RecordList, type ShareLink } from '../api.ts';
+import { useCallback, useState } from 'react';
+import { api, ApiError, apiPath, type City, type CityService, type ConsentState, type RecordList, type ServiceRecord, type ShareLink } from '../api.ts';
 import { ErrorNotice, Loading } from '../components/error-notice.tsx';
+import { PayShareLink } from '../components/pay-share.tsx';
+import { PaymentFlow } from '../components/payment-flow.tsx';
 import { RecordCard } from '../components/record-card.tsx';
+import { Sheet as SheetDialog } from '../components/sheet.tsx';
 import { useText } from '../i18n.tsx';
 import { CATEGORY_LABELS, DEPARTMENT_LABELS, FUNCTION_LABELS, IDENTIFIER_LABELS, labelOf } from '../labels.ts';
+import { payableAmount, paymentApi, type PayableRef } from '../payments.ts';
 import { useResource } from '../resource.ts';
 import { Link, navigate, pages, useLocation } from '../router.tsx';
 import { useSession } from '../session.ts';
@@ -53,15 +57,60 @@ function RecordsGuidance({ error, onRetry }: { error: ApiError; onRetry: () => v
   return <ErrorNotice error={error} onRetry={onRetry} />;
 }
 
-function Records({ cityId, serviceId, citizenKey }: { cityId: string; serviceId: string; citizenKey: string }) {
+/** A fine or bill being paid, or shared for someone else to pay. */
+type Sheet = { readonly kind: 'pay' | 'share'; readonly payable: PayableRef; readonly amountFen: number; readonly description?: string };
+
+function Records({ cityId, service, citizenKey }: { cityId: string; service: CityService; citizenKey: string }) {
   const { t, lang } = useText();
+  const serviceId = service.id;
   const records = useResource(`records:${cityId}:${serviceId}:${citizenKey}`, (signal) =>
     api<RecordList>(apiPath.records(cityId, serviceId), { auth: true, signal }),
   );
-  if (records.loading) return <Loading text={t.recordsLoading} />;
+  const [sheet, setSheet] = useState<Sheet | null>(null);
+  const takesPayments = service.functions.some((f) => f.kind === 'payment' && f.available);
+  const closeSheet = useCallback(() => setSheet(null), []);
+  const reload = records.reload;
+
+  const sheetView = sheet ? (
+    <SheetDialog title={sheet.kind === 'pay' ? t.paySheetTitle : t.shareSheetTitle} onClose={closeSheet}>
+      {sheet.kind === 'pay' ? (
+        <PaymentFlow
+          amountFen={sheet.amountFen}
+          description={sheet.description}
+          start={(wallet, key) => paymentApi.create(sheet.payable, wallet, key)}
+          onPaid={reload}
+          onAlreadyPaid={reload}
+          onDone={closeSheet}
+        />
+      ) : (
+        <PayShareLink payable={sheet.payable} />
+      )}
+    </SheetDialog>
+  ) : null;
+
+  // While it reloads (after a payment) the list stays on screen, and so does the sheet.
+  if (records.loading && !records.data) return <Loading text={t.recordsLoading} />;
   if (records.error) return <RecordsGuidance error={records.error} onRetry={records.reload} />;
   if (!records.data) return null;
   const minutes = (seconds?: number) => Math.max(1, Math.round((seconds ?? 0) / 60));
+
+  const actionsFor = (record: ServiceRecord) => {
+    const amountFen = takesPayments ? payableAmount(record) : null;
+    if (amountFen === null) return undefined;
+    const payable: PayableRef = { cityId, serviceId, recordId: String(record.id) };
+    const description = typeof record.description === 'string' ? record.description : undefined;
+    return (describedBy: string | undefined) => (
+      <>
+        <button type="button" className="button" aria-describedby={describedBy} onClick={() => setSheet({ kind: 'pay', payable, amountFen, description })}>
+          {t.payButton}
+        </button>
+        <button type="button" className="button button-secondary" aria-describedby={describedBy} onClick={() => setSheet({ kind: 'share', payable, amountFen })}>
+          {t.askToPayButton}
+        </button>
+      </>
+    );
+  };
+
   return (
     <>
       {records.data.sources
@@ -81,11 +130,12 @@ function Records({ cityId, serviceId, citizenKey }: { cityId: string; serviceId:
           );
         })}
       {records.data.items.length === 0 ? <p className="muted">{t.noRecords}</p> : null}
-      <div className="records">
+      <div className="records" aria-busy={records.loading}>
         {records.data.items.map((record, index) => (
-          <RecordCard key={typeof record.id === 'string' ? record.id : index} record={record} />
+          <RecordCard key={typeof record.id === 'string' ? record.id : index} record={record} actions={actionsFor(record)} />
         ))}
       </div>
+      {sheetView}
     </>
   );
 }
@@ -188,7 +238,7 @@ export function ServicePage({ cityId, serviceId }: { cityId: string; serviceId: 
           <section className="card" aria-labelledby="records-title">
             <h2 id="records-title">{t.recordsTitle}</h2>
             {session ? (
-              <Records cityId={cityId} serviceId={serviceId} citizenKey={session.citizenId ?? 'citizen'} />
+              <Records cityId={cityId} service={service} citizenKey={session.citizenId ?? 'citizen'} />
             ) : (
               <>
                 <p>{t.loginToSee}</p>
