@@ -52,7 +52,7 @@ for (const engine of testEngines()) {
     }
 
     async function settled(token: string, id: string, state = 'succeeded'): Promise<Record<string, unknown>> {
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 400; i++) {
         const res = await hub.app.inject({ method: 'GET', url: `/v1/payments/${id}`, headers: bearer(token) });
         if (res.json().state === state) return res.json();
         await new Promise((resolve) => setTimeout(resolve, 50));

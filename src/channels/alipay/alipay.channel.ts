@@ -1,5 +1,6 @@
-import { createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { keyPem, keyText, privateKeyFrom, publicKeyFrom } from '../../key-material.ts';
 import { Type } from '@sinclair/typebox';
 import { AlipayRequestError, AlipaySdk, type IRequestParams } from 'alipay-sdk';
 import { hutongError, type HutongError } from '../../errors.ts';
@@ -59,27 +60,8 @@ interface GatewayAnswer {
   readonly traceId?: string;
 }
 
-function keyText(value: string, name: string): string {
-  const trimmed = value.trim();
-  if (trimmed.includes('-----BEGIN') || /^[A-Za-z0-9+/=\s]{100,}$/.test(trimmed)) return trimmed;
-  if (existsSync(trimmed)) return readFileSync(trimmed, 'utf8').trim();
-  throw new Error(`${name} is neither a key (PEM or base64) nor a readable file`);
-}
 
-function privateKeyObject(text: string): KeyObject {
-  if (text.includes('-----BEGIN')) return createPrivateKey(text);
-  const der = Buffer.from(text.replace(/\s+/g, ''), 'base64');
-  try {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-  } catch {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs1' });
-  }
-}
 
-function publicKeyObject(text: string): KeyObject {
-  if (text.includes('-----BEGIN')) return createPublicKey(text);
-  return createPublicKey({ key: Buffer.from(text.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
-}
 
 /** Rejects with the signal's reason as soon as it aborts; the SDK itself cannot be cancelled. */
 function untilAborted<T>(start: () => Promise<T>, signal: AbortSignal): Promise<T> {
@@ -128,9 +110,9 @@ export function createAlipayChannel(settings: AlipaySettings): Channel<typeof Al
   if (!settings.appId) throw new Error('Alipay appId is required');
   const sdk = new AlipaySdk({
     appId: settings.appId,
-    privateKey: privateKeyObject(keyText(settings.privateKey, 'Alipay privateKey')).export({ type: 'pkcs8', format: 'pem' }).toString(),
+    privateKey: keyPem(settings.privateKey, 'Alipay privateKey', 'private'),
     keyType: 'PKCS8',
-    alipayPublicKey: publicKeyObject(keyText(settings.alipayPublicKey, 'Alipay alipayPublicKey')).export({ type: 'spki', format: 'pem' }).toString(),
+    alipayPublicKey: keyPem(settings.alipayPublicKey, 'Alipay alipayPublicKey', 'public'),
     gateway: settings.gateway,
     signType: 'RSA2',
     timeout: settings.timeoutMs ?? 5000,
@@ -278,7 +260,7 @@ export function alipaySettingsFromEnv(
     return undefined;
   }
   // Fail at start-up, not at the first login, when a key cannot be read.
-  privateKeyObject(settings.privateKey);
-  publicKeyObject(settings.alipayPublicKey);
+  privateKeyFrom(settings.privateKey);
+  publicKeyFrom(settings.alipayPublicKey);
   return Object.freeze(settings);
 }

@@ -1,5 +1,5 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { keyPem } from '../../key-material.ts';
 import { Type, type Static } from '@sinclair/typebox';
 
 /** How the hub reaches Alipay's payment APIs as one merchant app (public-key mode, RSA2). */
@@ -23,39 +23,9 @@ export const ALIPAY_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do'
 const DEMO_APP_ID = '2021000000000001';
 const DEMO_KEYS = new URL('../../../emulators/channels/alipay/demo-keys/', import.meta.url);
 
-/** A key given as PEM, as bare base64 (as Alipay's key tool prints it), or as a file holding either. */
-function keyText(value: string, name: string): string {
-  const trimmed = value.trim();
-  if (trimmed.includes('-----BEGIN') || /^[A-Za-z0-9+/=\s]{100,}$/.test(trimmed)) return trimmed;
-  if (existsSync(trimmed)) return readFileSync(trimmed, 'utf8').trim();
-  throw new Error(`${name} is neither a key (PEM or base64) nor a readable file`);
-}
 
-function privateKeyObject(text: string, name: string): KeyObject {
-  try {
-    if (text.includes('-----BEGIN')) return createPrivateKey(text);
-    const der = Buffer.from(text.replace(/\s+/g, ''), 'base64');
-    try {
-      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    } catch {
-      return createPrivateKey({ key: der, format: 'der', type: 'pkcs1' });
-    }
-  } catch {
-    throw new Error(`${name} is not a readable RSA private key`);
-  }
-}
 
-function publicKeyObject(text: string, name: string): KeyObject {
-  try {
-    if (text.includes('-----BEGIN')) return createPublicKey(text);
-    return createPublicKey({ key: Buffer.from(text.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
-  } catch {
-    throw new Error(`${name} is not a readable public key`);
-  }
-}
 
-const pkcs8Pem = (text: string, name: string): string => privateKeyObject(text, name).export({ type: 'pkcs8', format: 'pem' }).toString();
-const spkiPem = (text: string, name: string): string => publicKeyObject(text, name).export({ type: 'spki', format: 'pem' }).toString();
 
 /**
  * Alipay payment settings from the environment, named as the Alipay channel names them:
@@ -88,16 +58,16 @@ export function alipayPaySettingsFromEnv(
     }
     settings = {
       appId: appId as string,
-      privateKey: pkcs8Pem(keyText(privateKey as string, 'ALIPAY_APP_PRIVATE_KEY'), 'ALIPAY_APP_PRIVATE_KEY'),
-      alipayPublicKey: spkiPem(keyText(publicKey as string, 'ALIPAY_PUBLIC_KEY'), 'ALIPAY_PUBLIC_KEY'),
+      privateKey: keyPem(privateKey as string, 'ALIPAY_APP_PRIVATE_KEY', 'private'),
+      alipayPublicKey: keyPem(publicKey as string, 'ALIPAY_PUBLIC_KEY', 'public'),
       endpoint: value('ALIPAY_ENDPOINT') ?? ALIPAY_PRODUCTION_ENDPOINT,
       gateway: value('ALIPAY_GATEWAY') ?? ALIPAY_PRODUCTION_GATEWAY,
     };
   } else if (options.demo && emulators !== '') {
     settings = {
       appId: DEMO_APP_ID,
-      privateKey: pkcs8Pem(readFileSync(new URL('app-private.pem', DEMO_KEYS), 'utf8'), 'the demo app key'),
-      alipayPublicKey: spkiPem(readFileSync(new URL('platform-public.pem', DEMO_KEYS), 'utf8'), 'the demo platform key'),
+      privateKey: keyPem(readFileSync(new URL('app-private.pem', DEMO_KEYS), 'utf8'), 'the demo app key', 'private'),
+      alipayPublicKey: keyPem(readFileSync(new URL('platform-public.pem', DEMO_KEYS), 'utf8'), 'the demo platform key', 'public'),
       endpoint: value('ALIPAY_ENDPOINT') ?? `${emulators}/alipay-pay`,
       gateway: value('ALIPAY_GATEWAY') ?? `${emulators}/alipay/gateway.do`,
     };

@@ -1,5 +1,6 @@
-import { createHash, createPrivateKey, createPublicKey, createSign, createVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, createSign, createVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { hutongError, type HutongError } from '../../errors.ts';
+import { privateKeyFrom, publicKeyFrom } from '../../key-material.ts';
 
 /**
  * A small client for the UnionPay online gateway (全渠道, ACP version 5.1.0, `signMethod=01`), with
@@ -63,22 +64,7 @@ export function parseChinaStamp(text: string | undefined): Date | undefined {
   return chinaStamp(ms) === text ? new Date(ms) : undefined;
 }
 
-export function privateKeyFrom(text: string): KeyObject {
-  if (text.includes('-----BEGIN')) return createPrivateKey(text);
-  const der = Buffer.from(text.replace(/\s+/g, ''), 'base64');
-  try {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-  } catch {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs1' });
-  }
-}
 
-/** A public key from a public key PEM, a certificate PEM, or base64 SPKI DER. */
-export function publicKeyFrom(text: string): KeyObject {
-  if (text.includes('-----BEGIN CERTIFICATE')) return new X509Certificate(text).publicKey;
-  if (text.includes('-----BEGIN')) return createPublicKey(text);
-  return createPublicKey({ key: Buffer.from(text.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
-}
 
 function signContent(fields: AcpMessage): string {
   return Object.keys(fields)

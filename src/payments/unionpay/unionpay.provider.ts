@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { UNIONPAY_DEMO_CERT_ID, UNIONPAY_DEMO_KEY_FILES, UNIONPAY_DEMO_MER_ID } from '../../../emulators/wallets/unionpay/unionpay.wallet.ts';
 import { hutongError, isHutongError, type HutongError } from '../../errors.ts';
 import { definePaymentProvider, tradeTimeOf, type PaymentProvider, type ProviderNotification, type TradeState, type TradeStatus } from '../provider.ts';
-import { chinaStamp, createUnionpayClient, parseChinaStamp, privateKeyFrom, publicKeyFrom, type AcpMessage } from './unionpay.client.ts';
+import { chinaStamp, createUnionpayClient, parseChinaStamp, type AcpMessage } from './unionpay.client.ts';
+import { keyText, privateKeyFrom, publicKeyFrom } from '../../key-material.ts';
 import { decodeRefundReference, encodeRefundReference, parseStatementFile } from './unionpay.statement.ts';
 
 export const UNIONPAY_PRODUCTION_GATEWAY = 'https://gateway.95516.com';
@@ -78,12 +79,6 @@ function commodityName(subject: string): string {
   return [...subject.replace(/[{}&=]/g, ' ')].slice(0, 64).join('');
 }
 
-function keyText(value: string, name: string): string {
-  const trimmed = value.trim();
-  if (trimmed.includes('-----BEGIN') || /^[A-Za-z0-9+/=\s]{100,}$/.test(trimmed)) return trimmed;
-  if (existsSync(trimmed)) return readFileSync(trimmed, 'utf8').trim();
-  throw new Error(`${name} is neither a key (PEM or base64) nor a readable file`);
-}
 
 function httpUrl(name: string, value: string): string {
   let url: URL;

@@ -1,5 +1,4 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { keyPem } from '../../key-material.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import { WECHAT_DEMO_APPS } from '../../../emulators/channels/wechat/wechat.apps.ts';
 import { readWechatpayDemoKeys, WECHATPAY_DEMO_MERCHANT } from '../../../emulators/wallets/wechatpay/wechatpay.demo-merchant.ts';
@@ -102,35 +101,10 @@ export function wechatpaySettingsFromEnv(
 
 /** A key given as PEM (with real or `\n`-escaped line breaks), bare base64 DER, or a file path — as PEM. */
 function pemOf(text: string, name: string, kind: 'private' | 'public'): string {
-  let source = text.replaceAll('\\n', '\n').trim();
-  if (!source.includes('-----BEGIN') && !/^[A-Za-z0-9+/=\s]{100,}$/.test(source)) {
-    if (!existsSync(source)) throw new Error(`${name} is neither a key (PEM or base64) nor a readable file`);
-    source = readFileSync(source, 'utf8').trim();
-  }
-  let key: KeyObject;
-  try {
-    key = kind === 'private' ? privateKeyFrom(source) : publicKeyFrom(source);
-  } catch {
-    // The key's text stays out of the message.
-    throw new Error(`${name} is not a readable RSA ${kind} key`);
-  }
-  return kind === 'private' ? key.export({ type: 'pkcs8', format: 'pem' }).toString() : key.export({ type: 'spki', format: 'pem' }).toString();
+  return keyPem(text, name, kind);
 }
 
-function privateKeyFrom(text: string): KeyObject {
-  if (text.includes('-----BEGIN')) return createPrivateKey(text);
-  const der = Buffer.from(text.replace(/\s+/g, ''), 'base64');
-  try {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-  } catch {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs1' });
-  }
-}
 
-function publicKeyFrom(text: string): KeyObject {
-  if (text.includes('-----BEGIN')) return createPublicKey(text);
-  return createPublicKey({ key: Buffer.from(text.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
-}
 
 function httpBaseUrl(text: string): string {
   let url: URL;
