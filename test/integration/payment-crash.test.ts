@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { startEmulators, type RunningEmulators } from '../../emulators/index.ts';
 import { REFERENCE_DATE } from '../helpers/hub.ts';
 import { demoToken } from '../../src/cli.ts';
@@ -38,11 +40,15 @@ async function startHubProcess(env: Record<string, string>): Promise<{ child: Ch
   return { child, url };
 }
 
-describe('a hub killed between the wallet\'s success and the write-back', () => {
+/** The stores the hub processes run on: PGlite in a folder, and PostgreSQL when DATABASE_URL is set. */
+const STORES: Array<{ name: string; url?: string }> = [{ name: 'pglite' }, ...(process.env.DATABASE_URL ? [{ name: 'postgres', url: process.env.DATABASE_URL }] : [])];
+
+for (const store of STORES) describe(`a hub killed between the wallet's success and the write-back, on ${store.name}`, () => {
   let emulators: RunningEmulators;
   let dir: string;
   let env: Record<string, string>;
   let running: ChildProcess | undefined;
+  let database: string | undefined;
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'hutong-crash-'));
@@ -53,13 +59,29 @@ describe('a hub killed between the wallet\'s success and the write-back', () => 
       HUTONG_DEMO: '1',
       HUTONG_DATA_DIR: path.join(dir, 'data'),
       HUTONG_INBOX_DIR: path.join(dir, 'inbox'),
-      ...(process.env.DATABASE_URL ? { DATABASE_URL: '' } : {}),
+      DATABASE_URL: '',
     };
+    if (store.url) {
+      database = `hutong_crash_${randomBytes(5).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: store.url });
+      await admin.connect();
+      await admin.query(`create database ${database}`);
+      await admin.end();
+      const url = new URL(store.url);
+      url.pathname = `/${database}`;
+      env.DATABASE_URL = url.toString();
+    }
   });
   after(async () => {
     running?.kill('SIGKILL');
     await emulators.close();
     await rm(dir, { recursive: true, force: true });
+    if (store.url && database) {
+      const admin = new pg.Client({ connectionString: store.url });
+      await admin.connect();
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
+    }
   });
 
   it('delivers the write-back after a restart, once', async () => {
