@@ -1,48 +1,24 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AlipayRequestError, AlipaySdk } from 'alipay-sdk';
 import iconv from 'iconv-lite';
 import { DEMO_APP_ID, DEMO_KEY_FILES } from '../../channels/alipay/alipay.open-platform.ts';
-import type { EmulatorRoute } from '../../http-kit.ts';
 import { readZip } from '../../../src/payments/alipay/alipay.statement.ts';
 import { ALIPAY_NOTIFY_RETRY_DELAYS_MS, createAlipayWallet, type AlipayWallet } from './alipay.wallet.ts';
+import { listenOnLoopback, serveRoute, type Listening } from '../../../test/helpers/loopback.ts';
 
 const PAYER = '2088000000000001';
 const OTHER_PAYER = '2088000000000002';
 
-interface Listening {
-  readonly url: string;
-  close(): Promise<void>;
-}
 
-async function listen(handler: http.RequestListener): Promise<Listening> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
-function serveRoute(route: EmulatorRoute): http.RequestListener {
-  return async (req, res) => {
-    if (!(await route(req, res, new URL(req.url ?? '/', 'http://emulator.invalid')))) res.writeHead(404).end();
-  };
-}
 
 /** A merchant's notify URL: keeps every form it receives and answers what `answer` says. */
 async function notifyReceiver(answer: (count: number) => { status?: number; body: string }): Promise<Listening & { received: Array<Record<string, string>> }> {
   const received: Array<Record<string, string>> = [];
-  const server = await listen((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -97,7 +73,7 @@ describe('Alipay payment emulator, spoken to by the official alipay-sdk (v3)', (
 
   before(async () => {
     wallet = createAlipayWallet({ retryDelaysMs: [30, 30, 30] });
-    emulator = await listen(serveRoute(wallet.route));
+    emulator = await listenOnLoopback(serveRoute(wallet.route));
     sdk = new AlipaySdk({
       appId: DEMO_APP_ID,
       privateKey: readFileSync(DEMO_KEY_FILES.appPrivate, 'utf8'),

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inflateSync } from 'node:zlib';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import iconv from 'iconv-lite';
 import { signAcp, verifyAcp } from './acp-signing.ts';
 import { STATEMENT_HEADER } from './statement-file.ts';
 import { createUnionpayWallet, UNIONPAY_DEMO_CERT_ID, UNIONPAY_DEMO_KEY_FILES, UNIONPAY_DEMO_MER_ID, type UnionpayWallet } from './unionpay.wallet.ts';
+import { listenOnLoopback } from '../../../test/helpers/loopback.ts';
 
 const BACK = '/unionpay/gateway/api/backTransReq.do';
 const QUERY = '/unionpay/gateway/api/queryTrans.do';
@@ -28,8 +28,7 @@ let notifyStatuses: number[] = [];
 const received: Array<{ at: number; contentType: string; fields: Record<string, string> }> = [];
 
 async function listen(server: http.Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return (await listenOnLoopback(server)).url;
 }
 
 before(async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createDecipheriv, createHash, createPrivateKey, createPublicKey, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, it } from 'node:test';
 import { createWechatpayWallet, WECHATPAY_RETRY_DELAYS_MS, type WechatpayWallet, type WechatpayWalletOptions } from './wechatpay.wallet.ts';
 import { readWechatpayDemoKeys, WECHATPAY_DEMO_MERCHANT } from './wechatpay.demo-merchant.ts';
+import { listenOnLoopback } from '../../../test/helpers/loopback.ts';
 
 const KEYS = readWechatpayDemoKeys();
 const MCHID = WECHATPAY_DEMO_MERCHANT.mchid;
@@ -36,11 +36,10 @@ afterEach(async () => {
 });
 
 async function listen(handler: http.RequestListener): Promise<string> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  server.unref();
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(handler);
+  cleanups.push(listening.close);
+  listening.server.unref();
+  return listening.url;
 }
 
 async function startWallet(options: WechatpayWalletOptions = {}): Promise<Running> {

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { startEmulators, type RunningEmulators } from '../../../emulators/index.ts';
 import { createAlipayOpenPlatform, type AlipayTemplateMessage } from '../../../emulators/channels/alipay/alipay.open-platform.ts';
-import type { EmulatorRoute } from '../../../emulators/http-kit.ts';
 import { isHutongError, type ErrorCode } from '../../errors.ts';
 import { AlipayLoginProof, alipaySettingsFromEnv, createAlipayChannel, type AlipaySettings } from './alipay.channel.ts';
+import { listenOnLoopback, serveRoute } from '../../../test/helpers/loopback.ts';
 
 const PERSON = '2088000000000001';
 const OTHER_PERSON = '2088000000000002';
@@ -33,25 +31,7 @@ async function messagesOf(emulatorsUrl: string, userId: string): Promise<AlipayT
   return ((await (await fetch(`${emulatorsUrl}/alipay/_demo/users/${userId}/messages`)).json()) as { messages: AlipayTemplateMessage[] }).messages;
 }
 
-async function listen(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
-function serveRoute(route: EmulatorRoute): http.RequestListener {
-  return async (req, res) => {
-    if (!(await route(req, res, new URL(req.url ?? '/', 'http://emulator.invalid')))) res.writeHead(404).end();
-  };
-}
 
 const anotherKeyPair = () =>
   generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
@@ -98,7 +78,7 @@ describe('alipay channel against the Alipay open platform emulator (official ali
   it('refuses an auth code after its five minutes', async () => {
     let clock = Date.now();
     const platform = createAlipayOpenPlatform({ now: () => clock });
-    const server = await listen(serveRoute(platform.route));
+    const server = await listenOnLoopback(serveRoute(platform.route));
     closers.push(server.close);
     const channel = createAlipayChannel({ ...settings, gateway: `${server.url}/alipay/gateway.do` });
 
@@ -142,7 +122,7 @@ describe('alipay channel against the Alipay open platform emulator (official ali
   });
 
   it('rejects an answer tampered with on the way (the user id swapped, the platform\'s signature kept)', async () => {
-    const proxy = await listen(async (req, res) => {
+    const proxy = await listenOnLoopback(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const upstream = await fetch(`${emulators.url}${req.url}`, {
@@ -160,7 +140,7 @@ describe('alipay channel against the Alipay open platform emulator (official ali
   });
 
   it('reports an unreachable platform as unavailable', async () => {
-    const server = await listen((_req, res) => res.destroy());
+    const server = await listenOnLoopback((_req, res) => res.destroy());
     await server.close();
     const channel = createAlipayChannel({ ...settings, gateway: `${server.url}/alipay/gateway.do` });
     await assert.rejects(channel.authenticate({ authCode: 'whatever' }, call()), rejectsWith('HUTONG_ERR_CHANNEL_UNAVAILABLE'));

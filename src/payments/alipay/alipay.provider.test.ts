@@ -1,46 +1,22 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { createAlipayWallet, type AlipayWallet } from '../../../emulators/wallets/alipay/alipay.wallet.ts';
-import type { EmulatorRoute } from '../../../emulators/http-kit.ts';
 import { isHutongError, type ErrorCode } from '../../errors.ts';
 import type { PaymentProvider, ProviderNotification, RawNotification } from '../provider.ts';
 import { alipayProvider } from './alipay.provider.ts';
 import type { AlipayPaySettings } from './alipay.settings.ts';
+import { listenOnLoopback, serveRoute, type Listening } from '../../../test/helpers/loopback.ts';
 
 const PAYER = '2088000000000001';
 const call = () => ({ signal: AbortSignal.timeout(10_000) });
 
-interface Listening {
-  readonly url: string;
-  close(): Promise<void>;
-}
 
-async function listen(handler: http.RequestListener): Promise<Listening> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
-function serveRoute(route: EmulatorRoute): http.RequestListener {
-  return async (req, res) => {
-    if (!(await route(req, res, new URL(req.url ?? '/', 'http://emulator.invalid')))) res.writeHead(404).end();
-  };
-}
 
 function rejectsWith(code: ErrorCode, check?: (error: Error) => void) {
   return (error: unknown): boolean => {
@@ -70,7 +46,7 @@ const inHalfAnHour = (): Date => new Date(Date.now() + 1_800_000);
 async function hubNotifyEndpoint(provider: PaymentProvider, accept: (count: number) => boolean) {
   const raws: RawNotification[] = [];
   const verified: ProviderNotification[] = [];
-  const server = await listen((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
@@ -115,7 +91,7 @@ describe('alipay payment provider against the Alipay payment emulator (official 
 
   before(async () => {
     wallet = createAlipayWallet({ retryDelaysMs: [30, 30, 30, 30] });
-    emulator = await listen(serveRoute(wallet.route));
+    emulator = await listenOnLoopback(serveRoute(wallet.route));
     const demoSettings = alipayProvider.settingsFromEnv({}, { emulatorsUrl: emulator.url, demo: true });
     assert.ok(demoSettings);
     settings = demoSettings;
@@ -372,7 +348,7 @@ describe('alipay payment provider against the Alipay payment emulator (official 
       } finally {
         await demo('faults', { serverErrors: 0 });
       }
-      const gone = await listen(() => undefined);
+      const gone = await listenOnLoopback(() => undefined);
       const goneUrl = gone.url;
       await gone.close();
       const unreachable = alipayProvider.create({ ...settings, endpoint: `${goneUrl}/alipay-pay` });
@@ -395,7 +371,7 @@ describe('alipay payment provider against the Alipay payment emulator (official 
     it('aborts the request on the wire when the call\'s signal aborts', async () => {
       let closedByClient = false;
       // Never answers; the client giving up shows as its connection closing.
-      const hanging = await listen((req) => {
+      const hanging = await listenOnLoopback((req) => {
         req.socket.on('close', () => {
           closedByClient = true;
         });

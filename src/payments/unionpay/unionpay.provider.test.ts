@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { createUnionpayWallet, UNIONPAY_DEMO_KEY_FILES, UNIONPAY_DEMO_MER_ID, type UnionpayWallet } from '../../../emulators/wallets/unionpay/unionpay.wallet.ts';
@@ -10,6 +9,7 @@ import { signAcp } from '../../../emulators/wallets/unionpay/acp-signing.ts';
 import { isHutongError, type ErrorCode } from '../../errors.ts';
 import type { PaymentProvider, ProviderNotification, RawNotification } from '../provider.ts';
 import { unionpayProvider, type UnionpaySettings } from './unionpay.provider.ts';
+import { listenOnLoopback } from '../../../test/helpers/loopback.ts';
 
 let wallet: UnionpayWallet;
 let walletServer: http.Server;
@@ -24,8 +24,7 @@ let acceptPlan: boolean[] = [];
 const arrived: Array<{ raw: RawNotification; decoded?: ProviderNotification; answered: number }> = [];
 
 async function listen(server: http.Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return (await listenOnLoopback(server)).url;
 }
 
 const call = () => ({ signal: AbortSignal.timeout(5_000) });

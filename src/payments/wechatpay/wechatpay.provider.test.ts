@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createPrivateKey, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createWechatpayWallet, WECHATPAY_RETRY_DELAYS_MS, type WechatpayWallet } from '../../../emulators/wallets/wechatpay/wechatpay.wallet.ts';
 import { readWechatpayDemoKeys, WECHATPAY_DEMO_MERCHANT } from '../../../emulators/wallets/wechatpay/wechatpay.demo-merchant.ts';
@@ -9,6 +8,7 @@ import { isHutongError, type ErrorCode } from '../../errors.ts';
 import type { PaymentProvider, ProviderNotification, RawNotification } from '../provider.ts';
 import { createWechatpayProvider, wechatpayProvider } from './wechatpay.provider.ts';
 import type { WechatpaySettings } from './wechatpay.settings.ts';
+import { listenOnLoopback } from '../../../test/helpers/loopback.ts';
 
 const KEYS = readWechatpayDemoKeys();
 const call = () => ({ signal: AbortSignal.timeout(5_000) });
@@ -30,10 +30,9 @@ interface NotifyInbox {
 }
 
 async function listen(handler: http.RequestListener): Promise<string> {
-  const server = http.createServer(handler);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(handler);
+  servers.push(listening.server);
+  return listening.url;
 }
 
 async function notifyInbox(hub: PaymentProvider = provider): Promise<NotifyInbox> {
