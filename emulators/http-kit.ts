@@ -25,3 +25,13 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 
 /** A route handler; returns false when the request is not its own. */
 export type EmulatorRoute = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean> | boolean;
+
+/** Whether a text is an absolute http(s) URL (a notify URL a wallet may call). */
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

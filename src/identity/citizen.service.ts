@@ -64,6 +64,11 @@ function rulesFor(kind: IdentifierKind): IdentifierRules {
   return rules;
 }
 
+/** Whether identifiers of a kind are issued by one department (utility accounts, library cards) rather than nationally. */
+export function issuedByDepartment(kind: string): boolean {
+  return LINKABLE[kind as IdentifierKind]?.issued ?? false;
+}
+
 export function normalizeIdentifier(kind: IdentifierKind, value: string): string {
   return rulesFor(kind).normalize(value);
 }

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import QRCode from 'qrcode';
 import { hutongError } from '../errors.ts';
+import { qrImage } from '../qr-code.ts';
 import type { Catalog } from '../catalog/catalog.service.ts';
 import type { AuditTrail } from '../audit/audit.trail.ts';
 import type { Principal } from '../identity/session.service.ts';
@@ -74,7 +74,6 @@ export class LinkService {
   async qr(code: string, url: string, format: 'svg' | 'png'): Promise<string | Buffer> {
     const link = new RegExp(LINK_CODE_PATTERN).test(code) ? await this.links.find(code) : undefined;
     if (!link) throw hutongError('HUTONG_ERR_LINK_NOT_FOUND', 'No link with that code, or it has expired');
-    const options = { errorCorrectionLevel: 'M' as const, margin: 2 };
-    return format === 'svg' ? QRCode.toString(url, { ...options, type: 'svg' }) : QRCode.toBuffer(url, { ...options, type: 'png', width: 320 });
+    return qrImage(url, format);
   }
 }

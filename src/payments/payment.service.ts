@@ -4,6 +4,7 @@ import type { AuditTrail } from '../audit/audit.trail.ts';
 import type { Principal } from '../identity/session.service.ts';
 import type { RecordsService } from '../records/records.service.ts';
 import type { RecordType } from '../model/catalog.ts';
+import { issuedByDepartment } from '../identity/citizen.service.ts';
 import type { PaymentProvider, RawNotification, WalletId } from './provider.ts';
 import type { IntentRow, PayableRow, PaymentRepository } from './payment.repository.ts';
 import type { LinkService } from '../links/link.service.ts';
@@ -59,6 +60,12 @@ function refuseChangedAmount(expectedFen: number | undefined, confirmedFen: numb
       details: { expectedFen, amountFen: confirmedFen },
     });
   }
+}
+
+/** The identifier a payable's record is held under, with its issuer as a linked identifier names it. */
+function heldUnder(payable: PayableRow): { kind: string; value: string; issuer: string | null } {
+  const issuer = issuedByDepartment(payable.identifier_kind) ? `${payable.city_id}/${payable.department_id}` : null;
+  return { kind: payable.identifier_kind, value: payable.identifier_value, issuer };
 }
 
 /** The columns of a payable a refresh may write. */
@@ -229,7 +236,7 @@ export class PaymentService {
         serviceId: known.service_id,
         departmentId: known.department_id,
         recordId: known.record_id,
-        identifier: { kind: known.identifier_kind, value: known.identifier_value, issuer: known.identifier_kind === 'plate' ? null : `${known.city_id}/${known.department_id}` },
+        identifier: heldUnder(known),
       });
       const payable = await this.deps.payments.upsertPayable({ ...payableRowOf(known), amount_fen: confirmed.amountFen, description: confirmed.description });
       if (payable.status === 'paid') throw hutongError('HUTONG_ERR_PAYMENT_ALREADY_PAID', 'This payable is already paid');
@@ -351,11 +358,7 @@ export class PaymentService {
       await audit.record({ actor: `wallet:${provider.id}`, action: 'payment.succeeded', subject: `payment:${intent.id}`, detail: { amountFen: intent.amount_fen } });
       const payable = await payments.findPayable(intent.payable_id);
       if (payable) {
-        this.deps.records.forgetRecordsOf(payable.city_id, payable.department_id, payable.record_type as RecordType, {
-          kind: payable.identifier_kind,
-          value: payable.identifier_value,
-          issuer: payable.identifier_kind === 'plate' ? null : `${payable.city_id}/${payable.department_id}`,
-        });
+        this.deps.records.forgetRecordsOf(payable.city_id, payable.department_id, payable.record_type as RecordType, heldUnder(payable));
       }
       for (const other of await payments.openIntentsOf(intent.payable_id, intent.id)) {
         await this.#closeQuietly(other, 'another wallet paid the payable');

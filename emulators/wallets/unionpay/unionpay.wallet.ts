@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, randomInt, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
-import { readJsonBody, readRawBody, sendJson, type EmulatorRoute } from '../../http-kit.ts';
+import { isHttpUrl, readJsonBody, readRawBody, sendJson, type EmulatorRoute } from '../../http-kit.ts';
 import { acpAnswerText, acpFormFields, signAcp, verifyAcp, type AcpFields } from './acp-signing.ts';
 import { statementFileContent, type StatementFileLine } from './statement-file.ts';
 
@@ -185,15 +185,6 @@ function digits(count: number): string {
   let text = '';
   while (text.length < count) text += String(randomInt(0, 1_000_000_000)).padStart(9, '0');
   return text.slice(0, count);
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 function demoMerchants(): UnionpayMerchant[] {

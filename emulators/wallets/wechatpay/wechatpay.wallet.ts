@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, randomInt, randomUUID, type KeyObject } from 'node:crypto';
 import type http from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { readJsonBody, readRawBody, sendJson, type EmulatorRoute } from '../../http-kit.ts';
+import { isHttpUrl, readJsonBody, readRawBody, sendJson, type EmulatorRoute } from '../../http-kit.ts';
 import { renderTradeBill, type BillRow } from './wechatpay.bill.ts';
 import { readWechatpayDemoKeys, WECHATPAY_DEMO_MERCHANT } from './wechatpay.demo-merchant.ts';
 import {
@@ -191,15 +191,6 @@ const digits = (count: number): string => Array.from({ length: count }, () => St
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const nonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 const positiveInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
 function demoMerchants(): WechatpayMerchant[] {
   const keys = readWechatpayDemoKeys();

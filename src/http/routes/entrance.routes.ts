@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { bearerAuth, principalOf } from '../auth.ts';
 import { errorResponses } from '../error-handler.ts';
+import { clientOrigin } from '../origin.ts';
 import { hutongError } from '../../errors.ts';
 import { createLoginState, LOGIN_NONCE_COOKIE, LOGIN_STATE_TTL_SECONDS, safeNextPath, verifyLoginState } from '../../identity/browser-login.ts';
 import { LINK_CODE_PATTERN } from '../../links/link.service.ts';
@@ -22,10 +23,6 @@ const Entrance = Type.Object({
 
 const LinkCode = Type.Object({ code: Type.String({ pattern: LINK_CODE_PATTERN }) });
 
-/** The origin clients address: configured behind a proxy, otherwise the request's own. */
-function originOf(request: FastifyRequest, services: HubServices): string {
-  return services.publicOrigin ?? `${request.protocol}://${request.host}`;
-}
 
 /**
  * Entrances seen from the browser: which app a page is open in, logging in by the platform's
@@ -46,7 +43,7 @@ export function entranceRoutes(app: HubApp, services: HubServices): void {
   async function redirectToPlatform(request: FastifyRequest, reply: import('fastify').FastifyReply, channel: Channel, next: string) {
     if (!channel.browserLogin) throw hutongError('HUTONG_ERR_BROWSER_LOGIN_UNSUPPORTED', `The ${channel.id} entrance has no browser login`);
     const { state, nonce } = await createLoginState(await services.sessions.signingKey(), { channel: channel.id, next });
-    const origin = originOf(request, services);
+    const origin = clientOrigin(request, services.publicOrigin);
     reply.setCookie(LOGIN_NONCE_COOKIE, nonce, {
       path: '/v1/channels',
       httpOnly: true,
@@ -162,7 +159,7 @@ export function entranceRoutes(app: HubApp, services: HubServices): void {
     },
     async (request, reply) => {
       const link = await services.links.create(principalOf(request), request.body);
-      const url = `${originOf(request, services)}${link.path}`;
+      const url = `${clientOrigin(request, services.publicOrigin)}${link.path}`;
       return reply.status(201).send({ ...link, url, qrSvgUrl: `${url}/qr.svg`, qrPngUrl: `${url}/qr.png` });
     },
   );
@@ -201,7 +198,7 @@ export function entranceRoutes(app: HubApp, services: HubServices): void {
         },
       },
       async (request, reply) => {
-        const url = `${originOf(request, services)}/l/${request.params.code}`;
+        const url = `${clientOrigin(request, services.publicOrigin)}/l/${request.params.code}`;
         const image = await services.links.qr(request.params.code, url, format);
         return reply
           .header('cache-control', 'public, max-age=86400')

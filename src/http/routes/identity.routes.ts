@@ -7,6 +7,7 @@ import { IDENTIFIER_CONSENT_TEXT_VERSION } from '../../identity/citizen.service.
 import { bearerAuth, principalOf } from '../auth.ts';
 import { hutongError } from '../../errors.ts';
 import { errorResponses } from '../error-handler.ts';
+import { clientOrigin } from '../origin.ts';
 import type { HubApp, HubServices } from '../types.ts';
 
 const LoginResult = Type.Object({
@@ -82,7 +83,7 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
           signal: AbortSignal.timeout(10_000),
           request: {
             method: request.method,
-            url: `${services.publicOrigin ?? `${request.protocol}://${request.host}`}${request.url}`,
+            url: `${clientOrigin(request, services.publicOrigin)}${request.url}`,
             headers: request.headers,
             rawBody: rawBodies.get(request),
           },

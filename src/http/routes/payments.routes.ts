@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import QRCode from 'qrcode';
 import { bearerAuth, principalOf } from '../auth.ts';
 import { errorResponses } from '../error-handler.ts';
+import { clientOrigin } from '../origin.ts';
+import { qrImage } from '../../qr-code.ts';
 import { hutongError, isHutongError } from '../../errors.ts';
 import type { HubApp, HubServices } from '../types.ts';
 
@@ -71,7 +72,6 @@ export function paymentRoutes(app: HubApp, services: HubServices): void {
     }
     return key;
   };
-  const originOf = (request: { protocol: string; host: string }) => services.publicOrigin ?? `${request.protocol}://${request.host}`;
 
   app.post(
     '/v1/payments/shares',
@@ -91,7 +91,7 @@ export function paymentRoutes(app: HubApp, services: HubServices): void {
     },
     async (request, reply) => {
       const shared = await services.payments.sharePayable(principalOf(request), request.body, services.links);
-      const url = `${originOf(request)}${shared.path}`;
+      const url = `${clientOrigin(request, services.publicOrigin)}${shared.path}`;
       return reply.status(201).send({ code: shared.code, url, qrSvgUrl: `${url}/qr.svg`, amountFen: shared.amountFen, description: shared.description });
     },
   );
@@ -167,7 +167,7 @@ export function paymentRoutes(app: HubApp, services: HubServices): void {
     async (request, reply) => {
       const payment = await services.payments.getPayment(principalOf(request), request.params.paymentId);
       if (!payment.qrCodeContent) throw hutongError('HUTONG_ERR_PAYMENT_NOT_FOUND', 'The checkout of this payment is over');
-      const svg = await QRCode.toString(payment.qrCodeContent, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+      const svg = await qrImage(payment.qrCodeContent, 'svg');
       return reply.header('cache-control', 'no-store').type('image/svg+xml').send(svg);
     },
   );
