@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mountTrafficPolice } from './departments/traffic-police/server.ts';
+import { mountTrafficPolice, type TrafficPoliceControl } from './departments/traffic-police/server.ts';
 import { createSmsGateway } from './channels/sms/sms.gateway.ts';
 import { createAlipayOpenPlatform } from './channels/alipay/alipay.open-platform.ts';
 import { createWechatPlatform } from './channels/wechat/wechat.platform.ts';
@@ -32,6 +32,8 @@ export interface RunningEmulators {
   readonly context: EmulatorContext;
   /** The wallets: checkouts, "scan and pay", notifications to the hub, statements. */
   readonly wallets: { readonly alipay: AlipayWallet; readonly wechatpay: WechatpayWallet; readonly unionpay: UnionpayWallet };
+  /** The traffic police: record a new camera violation on a plate, look at the fines paid. */
+  readonly trafficPolice: TrafficPoliceControl;
   close(): Promise<void>;
 }
 
@@ -42,7 +44,8 @@ const FHIR_DEPARTMENTS = new Set(['hospital']);
 /**
  * Starts the outside world on loopback: every emulated department system and channel service,
  * under one HTTP server with one path prefix each (`/traffic-police/{city}/ws`, `/hospital/{city}/fhir/…`,
- * `/sms/…`), and the fault switches at `/_admin/faults`.
+ * `/sms/…`), the fault switches at `/_admin/faults` and the traffic police's violation recorder at
+ * `/_admin/traffic-police/{city}/violations`.
  *
  * @example
  *   const emulators = await startEmulators({ port: 0, smsAppKey: 'k' })
@@ -83,7 +86,8 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
   });
   for (const emulator of DEPARTMENT_EMULATORS) departments.set(emulator.department, await emulator.create(context));
 
-  await mountTrafficPolice(server, { baseUrl: url, referenceDate: context.referenceDate });
+  const trafficPolice = await mountTrafficPolice(server, { baseUrl: url, referenceDate: context.referenceDate });
+  routes.push(trafficPolice.adminRoute);
   // soap.listen put its own listener in front; put the fault switches in front of it.
   const soapListener = server.listeners('request')[0] as (req: http.IncomingMessage, res: http.ServerResponse) => void;
   server.removeAllListeners('request');
@@ -99,6 +103,7 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
     faults,
     context,
     wallets,
+    trafficPolice: { payments: trafficPolice.payments, recordViolation: trafficPolice.recordViolation },
     close: () =>
       new Promise<void>((resolve) => {
         for (const wallet of Object.values(wallets)) wallet.close();

@@ -13,6 +13,7 @@ import { WEIBO_DEMO_APPS } from '../emulators/channels/weibo/weibo.apps.ts';
 import { TAOBAO_DEMO_APPS } from '../emulators/channels/taobao/taobao.apps.ts';
 import { IDENTIFIER_CONSENT_TEXT_VERSION } from './identity/citizen.service.ts';
 import { DEFAULT_EMULATORS_URL } from './config.ts';
+import { VIOLATION_CODES, type LegacyViolationRecord } from '../emulators/departments/traffic-police/violations.ts';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -184,6 +185,22 @@ export function buildCli(): Command {
       const settings = Object.keys(changes).length ? await callHub(url, { method: 'POST', json: changes }) : await callHub(url);
       process.stdout.write(`${department}: ${JSON.stringify(settings)}\n`);
     });
+  emulator
+    .command('violation')
+    .description('make a camera of the emulated traffic police record a new violation on a plate (unpaid, dated now); print its record number (序号)')
+    .requiredOption('--city <id>', 'city id, e.g. shanghai')
+    .requiredOption('--plate <plate>', 'plate number, e.g. 沪A12345')
+    .option('--code <code>', `violation code (违法行为), one of ${VIOLATION_CODES.join(', ')}; picked as a camera would when absent`)
+    .option('--occurred-at <time>', 'when it happened, RFC 3339 with an offset (e.g. 2025-06-01T12:00:00+08:00); now when absent')
+    .option('--location <text>', 'where it happened (违法地点); a road of the city when absent')
+    .option('--json', 'print the whole record as the traffic police answers it')
+    .option('--emulators <url>', 'emulators base URL', process.env.HUTONG_EMULATORS_URL || DEFAULT_EMULATORS_URL)
+    .action(async (opts: { city: string; plate: string; code?: string; occurredAt?: string; location?: string; json?: boolean; emulators: string }) => {
+      const url = `${opts.emulators}/_admin/traffic-police/${encodeURIComponent(opts.city)}/violations`;
+      const body = { plate: opts.plate, code: opts.code, occurredAt: opts.occurredAt, location: opts.location };
+      const record = await callEmulator<LegacyViolationRecord>(url, body);
+      process.stdout.write(opts.json ? `${JSON.stringify(record, null, 2)}\n` : `${record.XH}\n`);
+    });
 
   program
     .command('reconcile')
@@ -215,6 +232,14 @@ export function buildCli(): Command {
     });
 
   return program;
+}
+
+/** POSTs JSON to an emulator control and fails with the `{ code, message }` it answers errors with. */
+async function callEmulator<T>(url: string, json: unknown): Promise<T> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
+  const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${body.code ?? ''} ${body.message ?? ''}`.trim());
+  return body as T;
 }
 
 /** Where each emulated wallet takes a "scan and pay", and a demo payer as that wallet names its users. */

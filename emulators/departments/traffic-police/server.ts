@@ -6,7 +6,9 @@
  * Operations: `QueryViolations` (a plate's violations, paged) and `PayViolation` (a fine paid
  * through a payment platform). Payments are kept in memory per mount, keyed by violation number
  * (XH): a paid violation answers 缴款标记 JKBJ '1' (and 处理标记 CLBJ '1', as online payment
- * also settles the handling) in every later query.
+ * also settles the handling) in every later query. Violations recorded after start (see
+ * `recorded.ts`, the demo control `POST /_admin/traffic-police/{city}/violations`) are answered
+ * and paid like the generated ones.
  */
 import type http from 'node:http';
 import { listen, type IServices, type ISoapFaultError } from 'soap';
@@ -14,13 +16,16 @@ import { yuanStringToFen } from '../../../src/model/identifiers.ts';
 import { SEED_CITY_REGIONS, type SeedCityId } from '../../../src/model/regions.ts';
 import { fenToYuan } from '../kit/synthetic.ts';
 import { openPaymentLedgers, type PaymentLedger, type PaymentRefusal } from '../kit/payments.ts';
+import type { EmulatorRoute } from '../../http-kit.ts';
 import {
   EMULATED_CITY_IDS,
   generateViolations,
   isEmulatedCityId,
+  normalizePlate,
   plateTypeOf,
   type LegacyViolationRecord,
 } from './violations.ts';
+import { RecordedViolations, type RecordViolationOptions } from './recorded.ts';
 import { PAYMENT_REFUSAL_FAULT_CODES, trafficPoliceWsdl } from './wsdl.ts';
 
 /** The fault-switch name and first path segment of the service, also the name of its payment ledgers. */
@@ -86,21 +91,42 @@ export interface TrafficPoliceMountOptions {
   cities?: readonly string[];
   /** The "now" that violation times are counted back from; the mount time when absent. */
   referenceDate?: Date;
+  /**
+   * Epoch milliseconds of the service's "now", which dates violations recorded without a time;
+   * when absent, `referenceDate` advancing in real time, so they come after the generated ones.
+   */
+  clock?: () => number;
 }
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 50;
-// Loose shape check: a Chinese province abbreviation, then letters and digits; the last character may be Chinese (学, 警, 挂…).
-const PLATE_PATTERN = /^\p{Script=Han}[A-Z0-9]{5,6}[A-Z0-9\p{Script=Han}]$/u;
 
 /** The path of a city's SOAP endpoint on the emulator server. */
 export function trafficPolicePath(cityId: string): string {
   return `/traffic-police/${cityId}/ws`;
 }
 
-/** What a mount gives back: the payments each city's service recorded. */
-export interface MountedTrafficPolice {
+/** What tests and demos may do to a mounted traffic police: record violations, look at payments. */
+export interface TrafficPoliceControl {
+  /** The payments each city's service recorded. */
   readonly payments: (cityId: string) => PaymentLedger;
+  /**
+   * Makes a camera record a new violation on a plate, unpaid, dated at the service's "now" (the
+   * reference date plus the time since start) unless `options.occurredAt` says otherwise; it
+   * appears in every later `QueryViolations` of the plate and can be paid.
+   *
+   * @returns its 序号 XH, e.g. "310000123456785"
+   * @throws RangeError for a city not mounted, a malformed plate, an unknown code, a future time or a bad location.
+   * @example
+   *   const xh = emulators.trafficPolice.recordViolation('shanghai', '沪A12345', { code: '1625' })
+   */
+  recordViolation(cityId: string, plate: string, options?: RecordViolationOptions): string;
+}
+
+/** What a mount gives back: its control, and the HTTP route of that control for the emulator server. */
+export interface MountedTrafficPolice extends TrafficPoliceControl {
+  /** `POST /_admin/traffic-police/{city}/violations`; see `recorded.ts`. */
+  readonly adminRoute: EmulatorRoute;
 }
 
 /**
@@ -122,6 +148,8 @@ export async function mountTrafficPolice(server: http.Server, options: TrafficPo
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const referenceDate = options.referenceDate ?? new Date();
   const payments = openPaymentLedgers(baseUrl, TRAFFIC_POLICE_SEGMENT, (city) => `JK${SEED_CITY_REGIONS[city as SeedCityId]?.regionCode ?? '000000'}`);
+  const startedAt = Date.now();
+  const recorded = new RecordedViolations(cities, referenceDate, options.clock ?? (() => referenceDate.getTime() + (Date.now() - startedAt)));
 
   // One after another: each listen wraps the request listeners present when its WSDL is ready.
   for (const city of cities) {
@@ -129,35 +157,52 @@ export async function mountTrafficPolice(server: http.Server, options: TrafficPo
     await new Promise<void>((resolve, reject) => {
       listen(server, {
         path,
-        services: trafficViolationServices(city, referenceDate, payments(city)),
+        services: trafficViolationServices({ city, referenceDate, ledger: payments(city), recorded }),
         xml: trafficPoliceWsdl(`${baseUrl}${path}`),
         callback: (error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()),
       });
     });
   }
-  return { payments };
+  return {
+    payments,
+    recordViolation: (cityId, plate, recordOptions) => recorded.record(cityId, plate, recordOptions).XH,
+    adminRoute: recorded.adminRoute(),
+  };
 }
 
-function trafficViolationServices(city: string, referenceDate: Date, ledger: PaymentLedger): IServices {
+/** What one city's service answers from. */
+interface CityService {
+  city: string;
+  referenceDate: Date;
+  ledger: PaymentLedger;
+  recorded: RecordedViolations;
+}
+
+function trafficViolationServices(service: CityService): IServices {
   return {
     TrafficViolationService: {
       TrafficViolationPort: {
-        QueryViolations: (args: unknown): QueryViolationsResponse => queryViolations(city, referenceDate, ledger, args),
-        PayViolation: (args: unknown): PayViolationResponse => payViolation(city, referenceDate, ledger, args),
+        QueryViolations: (args: unknown): QueryViolationsResponse => queryViolations(service, args),
+        PayViolation: (args: unknown): PayViolationResponse => payViolation(service, args),
       },
     },
   };
 }
 
-/** The violations of a plate as the system holds them now: generated, with the payments taken since. */
-function violationsOf(city: string, plate: string, referenceDate: Date, ledger: PaymentLedger): LegacyViolationRecord[] {
-  return generateViolations(city, plate, referenceDate).map((record) => (ledger.paymentOf(record.XH) ? { ...record, CLBJ: '1', JKBJ: '1' } : record));
+/** The violations the system holds for a plate before payments: generated, then recorded since start. */
+function recordsOf({ city, referenceDate, recorded }: CityService, plate: string): LegacyViolationRecord[] {
+  return [...generateViolations(city, plate, referenceDate), ...recorded.of(city, plate)];
+}
+
+/** The violations of a plate as the system holds them now, with the payments taken since. */
+function violationsOf(service: CityService, plate: string): LegacyViolationRecord[] {
+  return recordsOf(service, plate).map((record) => (service.ledger.paymentOf(record.XH) ? { ...record, CLBJ: '1', JKBJ: '1' } : record));
 }
 
 /** The plate of a request, checked with its plate type; throws a client fault otherwise. */
 function plateOf(request: Record<string, unknown>): string {
-  const plate = typeof request.hphm === 'string' ? request.hphm.trim().toUpperCase() : '';
-  if (!PLATE_PATTERN.test(plate)) {
+  const plate = typeof request.hphm === 'string' ? normalizePlate(request.hphm) : undefined;
+  if (plate === undefined) {
     throw clientFault('号牌号码格式错误 / invalid plate number');
   }
   const plateType = typeof request.hpzl === 'string' ? request.hpzl.trim() : '';
@@ -167,7 +212,7 @@ function plateOf(request: Record<string, unknown>): string {
   return plate;
 }
 
-function queryViolations(city: string, referenceDate: Date, ledger: PaymentLedger, args: unknown): QueryViolationsResponse {
+function queryViolations(service: CityService, args: unknown): QueryViolationsResponse {
   const request = isRecord(args) ? args : {};
   const plate = plateOf(request);
   const pageNo = readInteger(request.pageNo, 1);
@@ -180,7 +225,7 @@ function queryViolations(city: string, referenceDate: Date, ledger: PaymentLedge
   }
 
   // "yyyy-MM-dd HH:mm:ss" strings sort chronologically as text.
-  const records = violationsOf(city, plate, referenceDate, ledger).sort((a, b) => (a.WFSJ < b.WFSJ ? 1 : a.WFSJ > b.WFSJ ? -1 : 0));
+  const records = violationsOf(service, plate).sort((a, b) => (a.WFSJ < b.WFSJ ? 1 : a.WFSJ > b.WFSJ ? -1 : 0));
   const start = (pageNo - 1) * pageSize;
   return {
     code: '1',
@@ -203,7 +248,7 @@ const YUAN = /^\d{1,9}(?:\.\d{1,2})?$/;
 const REFERENCE = /^[A-Za-z0-9_-]{6,64}$/;
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
-function payViolation(city: string, referenceDate: Date, ledger: PaymentLedger, args: unknown): PayViolationResponse {
+function payViolation(service: CityService, args: unknown): PayViolationResponse {
   const request = isRecord(args) ? args : {};
   const plate = plateOf(request);
   const xh = typeof request.xh === 'string' ? request.xh.trim() : '';
@@ -216,8 +261,8 @@ function payViolation(city: string, referenceDate: Date, ledger: PaymentLedger, 
   if (!LOCAL_TIME.test(paidAt)) throw clientFault('缴款时间格式错误 / jksj must be yyyy-MM-dd HH:mm:ss');
   const channel = typeof request.jkqd === 'string' ? request.jkqd.trim() : '';
 
-  const violation = generateViolations(city, plate, referenceDate).find((record) => record.XH === xh);
-  const result = ledger.record(
+  const violation = recordsOf(service, plate).find((record) => record.XH === xh);
+  const result = service.ledger.record(
     { recordId: xh, reference, amountFen: yuanStringToFen(amount), paidAt, channel },
     violation ? { known: true, amountFen: yuanStringToFen(violation.FKJE), paidElsewhere: violation.JKBJ === '1' } : { known: false },
   );

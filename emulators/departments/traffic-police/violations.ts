@@ -155,7 +155,20 @@ const VIOLATION_KINDS: readonly ViolationKind[] = [
 
 const TOTAL_KIND_WEIGHT = VIOLATION_KINDS.reduce((sum, kind) => sum + kind.weight, 0);
 
+/** The violation codes (违法行为) the emulated cameras record, e.g. '1625' running a red light. */
+export const VIOLATION_CODES: readonly string[] = VIOLATION_KINDS.map((kind) => kind.code);
+
+// Loose shape check: a Chinese province abbreviation, then letters and digits; the last character may be Chinese (学, 警, 挂…).
+const PLATE_PATTERN = /^\p{Script=Han}[A-Z0-9]{5,6}[A-Z0-9\p{Script=Han}]$/u;
+
+/** A plate as the system keys it (trimmed, upper case), or undefined when it is not shaped like a plate. */
+export function normalizePlate(raw: string): string | undefined {
+  const plate = raw.trim().toUpperCase();
+  return PLATE_PATTERN.test(plate) ? plate : undefined;
+}
+
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+// At most 5, so generated record numbers end in 0…4 and recordedViolationNumber can use 5…9.
 const MAX_RECORDS_PER_PLATE = 5;
 
 /** Whether `cityId` is one of {@link EMULATED_CITY_IDS}. */
@@ -223,6 +236,59 @@ export function generateViolations(cityId: string, plate: string, referenceDate:
     JKBJ: draft.processed ? '1' : '0',
     CJJG: city.authority,
   }));
+}
+
+/**
+ * The 序号 of the `serial`-th violation recorded in a city after the emulator started (serial ≥ 0):
+ * 15 digits like the generated ones, ending in 5…9 where generated ones end in 0…4, so the two
+ * never collide. Distinct for serials 0 … 499 999 999.
+ *
+ * @throws RangeError when `cityId` is not in {@link EMULATED_CITY_IDS} or `serial` is not a whole number ≥ 0.
+ */
+export function recordedViolationNumber(cityId: string, serial: number): string {
+  if (!isEmulatedCityId(cityId)) throw new RangeError(`No emulated traffic police for city "${cityId}"`);
+  if (!Number.isSafeInteger(serial) || serial < 0) throw new RangeError(`serial must be a whole number ≥ 0, got ${serial}`);
+  const block = String(Math.floor(serial / 5) % 100_000_000).padStart(8, '0');
+  return `${CITY_PROFILES[cityId].divisionCode}${block}${5 + (serial % 5)}`;
+}
+
+/** What a camera records besides city, plate and record number; see {@link cameraRecordedViolation}. */
+export interface CameraRecording {
+  occurredAt: Date;
+  /** One of {@link VIOLATION_CODES}; picked from `xh` with the generator's frequencies when absent. */
+  code?: string;
+  /** 违法地点; an address on the city's roads picked from `xh` when absent. */
+  location?: string;
+}
+
+/**
+ * A violation just recorded by a camera, as the legacy system returns it: not processed, not paid,
+ * its kind (fine, points) from the same table {@link generateViolations} uses. Deterministic for
+ * the same arguments.
+ *
+ * @throws RangeError when `cityId` is not emulated or `code` is not one of {@link VIOLATION_CODES}.
+ */
+export function cameraRecordedViolation(cityId: string, plate: string, xh: string, recording: CameraRecording): LegacyViolationRecord {
+  if (!isEmulatedCityId(cityId)) throw new RangeError(`No emulated traffic police for city "${cityId}"`);
+  const city = CITY_PROFILES[cityId];
+  const random = mulberry32(fnv1a32(`${cityId}|${plate}|${xh}`));
+  const roll = random();
+  const kind = recording.code === undefined ? pickViolationKind(roll) : VIOLATION_KINDS.find((candidate) => candidate.code === recording.code);
+  if (!kind) throw new RangeError(`unknown violation code "${recording.code}"; use one of ${VIOLATION_CODES.join(', ')}`);
+  return {
+    XH: xh,
+    HPHM: plate,
+    HPZL: plateTypeOf(plate),
+    WFSJ: formatShanghaiTime(recording.occurredAt.getTime()),
+    WFDZ: recording.location ?? buildAddress(city, random),
+    WFXW: kind.code,
+    WFNR: kind.description,
+    FKJE: kind.fineYuan.toFixed(2),
+    WFJFS: String(kind.points),
+    CLBJ: '0',
+    JKBJ: '0',
+    CJJG: city.authority,
+  };
 }
 
 function pickViolationKind(roll: number): ViolationKind {
