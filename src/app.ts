@@ -51,6 +51,13 @@ import { paymentRoutes } from './http/routes/payments.routes.ts';
 import { WriteBackService } from './payments/write-back.service.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { ReconciliationService } from './payments/reconciliation.service.ts';
+import { BookingRepository } from './bookings/booking.repository.ts';
+import { BookingService } from './bookings/booking.service.ts';
+import { bookingRoutes } from './http/routes/bookings.routes.ts';
+import { NotificationRepository } from './notify/notification.repository.ts';
+import { ReminderService } from './notify/reminder.service.ts';
+import { notificationRoutes } from './http/routes/notifications.routes.ts';
+import { payableIdOf } from './payments/payment.service.ts';
 import type { HubApp, HubServices } from './http/types.ts';
 import { MODEL_VERSION } from './model/index.ts';
 
@@ -61,6 +68,8 @@ export interface BuildAppOptions {
   readonly logStream?: DestinationStream;
   /** The SMS gateway's app key; a secret, never logged. */
   readonly smsAppKey?: string;
+  /** The hub's clock for holds and reminders (tests move it); the system clock otherwise. */
+  readonly clock?: () => Date;
 }
 
 export const DEMO_SMS_APP_KEY = 'hutong-demo-sms-app-key';
@@ -130,23 +139,61 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     paidRecords: (cityId, departmentId, recordType, ids) => paymentRepository.paidRecordIds(cityId, departmentId, recordType, ids),
   });
   let listeningOrigin = `http://${config.host}:${config.port}`;
+  // Bookings and payments need each other: a fee is paid like a fine, and a refused booking refunds it.
+  let paymentService: PaymentService | undefined;
+  const bookingRepository = new BookingRepository(store.db);
+  const bookings = new BookingService({
+    bookings: bookingRepository,
+    catalog,
+    records,
+    citizens: citizenRepository,
+    consents,
+    shield,
+    audit,
+    refundFee: (payableId, reason) => paymentService!.refundPayable(payableId, reason),
+    onError: (error, bookingId) => app.log.warn({ err: error, bookingId }, 'booking not settled with its department yet'),
+    ...(options.clock ? { now: options.clock } : {}),
+  });
   const writeBack = new WriteBackService({
     payments: paymentRepository,
     catalog,
     shield,
     audit,
     onError: (error, intentId) => app.log.warn({ err: error, intentId }, 'payment not recorded by its department yet; retrying'),
+    feePaid: (bookingId, payment) => bookings.feePaid(bookingId, payment),
   });
   const batchSync = new BatchSyncService(catalog, app.log, config.batchSyncIntervalMs);
-  const paymentService = new PaymentService({
+  paymentService = new PaymentService({
     payments: paymentRepository,
     records,
     providers: wallets,
     audit,
     writeBack,
+    bookingFee: async (principal, input) => {
+      if (catalog.getService(input.cityId, input.serviceId).config.recordType !== 'Slot') return undefined;
+      const fee = await bookings.feePayable(principal, input.cityId, input.serviceId, input.recordId);
+      await bookings.attachPayable(input.recordId, payableIdOf(input.cityId, fee.departmentId, 'Appointment', input.recordId));
+      return fee;
+    },
     notifyOrigin: () => config.publicUrl ?? listeningOrigin,
   });
   const reconciliation = new ReconciliationService({ payments: paymentRepository, service: paymentService, providers: wallets, audit, writeBackGraceMs: config.writeBackGraceMs });
+  const reminders = new ReminderService({
+    notifications: new NotificationRepository(store.db),
+    bookings: bookingRepository,
+    catalog,
+    records,
+    citizens: citizenRepository,
+    consents,
+    channels,
+    audit,
+    linkKey: async () => (await sessions.signingKey()).export(),
+    origin: () => config.publicUrl ?? listeningOrigin,
+    pollIntervalMs: config.reminderPollMs,
+    dailyCap: config.reminderDailyCap,
+    onError: (error, what) => app.log.warn({ err: error, what }, 'reminders: will try again'),
+    ...(options.clock ? { now: options.clock } : {}),
+  });
   const services: HubServices = {
     batchSync,
     partners,
@@ -173,6 +220,8 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     links: new LinkService(new LinkRepository(store.db), catalog, audit),
     payments: paymentService,
     reconciliation,
+    bookings,
+    reminders,
   };
 
   app.decorateRequest('principal', null);
@@ -196,6 +245,8 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
         { name: 'schemas', description: 'The standard data model as JSON Schema' },
         { name: 'operations', description: 'Health and readiness' },
         { name: 'payments', description: 'Paying fines and bills with any wallet, and wallet notifications' },
+        { name: 'reminders', description: 'Reminder subscriptions, the inbox, one-tap unsubscribe' },
+        { name: 'bookings', description: 'Slots and bookings: inspection stations, registry offices, hospital doctors' },
         { name: 'admin', description: 'Operators: partner apps' },
       ],
     },
@@ -220,6 +271,8 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   webAppRoutes(app);
   entranceRoutes(app, services);
   paymentRoutes(app, services);
+  bookingRoutes(app, services);
+  notificationRoutes(app, services);
   // Wallets notify the address the hub really listens on (port 0 picks one at listen time).
   app.addHook('onListen', async () => {
     const address = app.server.address();
@@ -228,10 +281,15 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
 
   const jobs = await JobQueue.start(store, { onError: (error) => app.log.error({ err: error }, 'job queue error') });
   await writeBack.start(jobs, { sweepIntervalMs: config.demoMode ? 10_000 : 60_000 });
+  await bookings.start(jobs, { sweepIntervalMs: config.bookingSweepMs });
+  // Each subscription is polled once per interval; the tick only decides how soon its turn is noticed.
+  reminders.start({ pollTickMs: config.reminderPollMs > 0 ? Math.max(200, Math.min(config.reminderPollMs / 5, 10_000)) : 0, dispatchMs: config.reminderDispatchMs });
   reconciliation.start();
 
   app.addHook('onClose', async () => {
     writeBack.stop();
+    bookings.stop();
+    await reminders.stop();
     reconciliation.stop();
     await jobs.stop();
     await writeBack.drain();

@@ -36,6 +36,14 @@ export interface HubConfig {
   readonly demoMode: boolean;
   /** How long a paid fine or bill may wait for its department to record it before reconciliation reports it. */
   readonly writeBackGraceMs: number;
+  /** How often holds whose time ran out are released, in milliseconds; 0 turns the sweep off. */
+  readonly bookingSweepMs: number;
+  /** How often subscribed citizens' records are polled for reminders, in milliseconds; 0 turns polling off. */
+  readonly reminderPollMs: number;
+  /** How often due reminders are handed to the entrances' push APIs, in milliseconds; 0 turns delivery off. */
+  readonly reminderDispatchMs: number;
+  /** Reminders one citizen gets per local day at most; more wait for the next morning. */
+  readonly reminderDailyCap: number;
   /** The public-security identity check real names are proved against, and the hub's licence with it (a secret). */
   readonly realNameRegister: { readonly url: string; readonly license: string };
 }
@@ -80,6 +88,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dashboardDeadlineMs: integer('HUTONG_DASHBOARD_DEADLINE_MS', env.HUTONG_DASHBOARD_DEADLINE_MS, 800, 50, 60_000),
     demoMode: env.HUTONG_DEMO === '1' || env.HUTONG_DEMO === 'true',
     writeBackGraceMs: integer('HUTONG_WRITE_BACK_GRACE_MS', env.HUTONG_WRITE_BACK_GRACE_MS, 15 * 60_000, 0, 7 * 86_400_000),
+    bookingSweepMs: integer('HUTONG_BOOKING_SWEEP_MS', env.HUTONG_BOOKING_SWEEP_MS, 5_000, 0, 3_600_000),
+    reminderPollMs: integer('HUTONG_REMINDER_POLL_MS', env.HUTONG_REMINDER_POLL_MS, 5 * 60_000, 0, 86_400_000),
+    reminderDispatchMs: integer('HUTONG_REMINDER_DISPATCH_MS', env.HUTONG_REMINDER_DISPATCH_MS, 5_000, 0, 3_600_000),
+    reminderDailyCap: integer('HUTONG_REMINDER_DAILY_CAP', env.HUTONG_REMINDER_DAILY_CAP, 5, 1, 1000),
     realNameRegister: {
       url: env.HUTONG_REAL_NAME_URL || `${emulatorsUrl}/public-security/nciic/v1/check`,
       // The emulator's demo licence, as department credentials in the city YAML fall back to theirs.

@@ -76,6 +76,20 @@ export const ERROR_CODES = {
   HUTONG_ERR_BROWSER_LOGIN_UNSUPPORTED: { status: 400, description: 'The entrance has no browser login (the web logs in by SMS code, partner apps by signed requests).' },
   HUTONG_ERR_LOGIN_STATE_INVALID: { status: 400, description: 'The browser login came back without a valid state for this browser (expired, altered, or started elsewhere); start it again.' },
   HUTONG_ERR_LOGIN_DECLINED: { status: 401, description: 'The person declined the entrance\'s authorization.' },
+  HUTONG_ERR_SLOT_NOT_FOUND: { status: 404, description: 'The department lists no open slot with that id for the service (unknown, past, or beyond its booking window).' },
+  HUTONG_ERR_SLOT_FULL: { status: 409, description: 'No place is left in the slot; choose another one.' },
+  HUTONG_ERR_BOOKING_LIMIT: { status: 409, description: 'The office allows one active booking per person per service per day, and you have one; cancel it first.' },
+  HUTONG_ERR_BOOKING_REFUSED: { status: 409, description: 'The department refused to confirm the booking; the place held for you is released. The message gives its reason.' },
+  HUTONG_ERR_BOOKING_NOT_FOUND: { status: 404, description: 'No booking with that id that you made or that names you as the partner.' },
+  HUTONG_ERR_BOOKING_NOT_CANCELLABLE: { status: 409, description: 'The booking can no longer be cancelled (already over, cancelled, or the department refuses).' },
+  HUTONG_ERR_BOOKING_EXPIRED: { status: 409, description: 'The hold on the place ran out before it was confirmed or paid; book again.' },
+  HUTONG_ERR_BOOKING_NOT_DUE: { status: 422, description: 'The office takes this booking only when the record is due (e.g. a vehicle within 90 days of its inspection date).' },
+  HUTONG_ERR_PARTNER_REQUIRED: { status: 400, description: 'The booking needs the second party\'s name and national id (marriage registration).' },
+  HUTONG_ERR_PARTNER_MISMATCH: { status: 403, description: 'Only the person named as the partner, with that proved real name and national id, can confirm.' },
+  HUTONG_ERR_TOPIC_NOT_FOUND: { status: 404, description: 'No reminder topic with that id is available in the city.' },
+  HUTONG_ERR_CHANNEL_CANNOT_PUSH: { status: 422, description: 'The entrance you use has no push messages; subscribe from another entrance or the web (SMS).' },
+  HUTONG_ERR_UNSUBSCRIBE_LINK_INVALID: { status: 400, description: 'The unsubscribe link is altered or not one the hub issued.' },
+  HUTONG_ERR_NOTIFICATION_NOT_FOUND: { status: 404, description: 'No notification with that id in your inbox.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

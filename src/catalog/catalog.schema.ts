@@ -44,6 +44,25 @@ export const ServiceConfig = Type.Object(
     requiredIdentifiers: Type.Array(IdentifierKind, { uniqueItems: true }),
     channels: Type.Array(ChannelId, { minItems: 1, uniqueItems: true }),
     cacheTtlSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 300 }),
+    booking: Type.Optional(
+      Type.Object(
+        {
+          holdSeconds: Type.Integer({ minimum: 30, maximum: 86_400, default: 900, description: 'how long a place is held for the partner to confirm or the fee to be paid' }),
+          partner: Type.Boolean({ default: false, description: 'a second person (by real name and national id) must confirm within the hold, as marriage registration needs' }),
+          dueRecord: Type.Optional(
+            Type.Object(
+              {
+                recordType: RecordType,
+                dateField: Type.String({ minLength: 1, description: 'the record field with the due date, e.g. inspectionDueOn' }),
+                withinDays: Type.Integer({ minimum: 0, maximum: 3660, description: 'bookable from this many days before the due date (overdue always is)' }),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false, description: 'rules of the office taking the bookings' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -12,10 +12,8 @@ import type { LoadedCityFile } from './catalog.loader.ts';
  * Functions of a service this hub can carry out, besides querying through a connector. A function
  * missing here is listed as unavailable with this reason, never pretended.
  */
-const FUNCTIONS_NOT_INSTALLED: Partial<Record<ServiceKind, string>> = {
-  booking: 'booking with the department is not installed in this hub yet',
-  notification: 'reminder delivery is not installed in this hub yet',
-};
+/** Connector actions a department maps to take bookings: hold-and-book a slot, and cancel. */
+export const BOOKING_ACTIONS = { book: 'bookSlot', confirm: 'confirmBooking', cancel: 'cancelBooking' } as const;
 
 export interface ServiceEntry {
   readonly service: Service;
@@ -62,8 +60,27 @@ export interface HubCapabilities {
   readonly wallets: readonly string[];
 }
 
+/** Why slots of the service cannot be booked, or undefined when every department takes bookings. */
+function bookingAvailability(config: ServiceConfig, departments: readonly DepartmentEntry[]): string | undefined {
+  if (config.recordType !== 'Slot') return 'only services listing slots take bookings';
+  if (queryAvailability(config, departments)) return 'the slots cannot be read from the department';
+  const unable = departments.filter((d) => !d.connector?.performAction || !d.connector.actions?.has(BOOKING_ACTIONS.book) || !d.connector.actions.has(BOOKING_ACTIONS.cancel));
+  return unable.length === 0 ? undefined : `${unable.map((d) => d.department.id).join(', ')} maps no ${BOOKING_ACTIONS.book} and ${BOOKING_ACTIONS.cancel} actions`;
+}
+
+/** Reminders need records to watch (or the hub's own bookings) and an installed reminder topic. */
+function notificationAvailability(config: ServiceConfig, departments: readonly DepartmentEntry[]): string | undefined {
+  if (!config.recordType) return 'the service has no records to remind of';
+  return queryAvailability(config, departments) ? 'the records to remind of cannot be read from the department' : undefined;
+}
+
 function paymentAvailability(config: ServiceConfig, departments: readonly DepartmentEntry[], capabilities: HubCapabilities): string | undefined {
   if (capabilities.wallets.length === 0) return 'no wallet is configured in this hub';
+  if (config.recordType === 'Slot') {
+    // A booking fee is paid to the hub for the department, which must then confirm the booking it locked.
+    const unable = departments.filter((d) => !d.connector?.actions?.has(BOOKING_ACTIONS.confirm));
+    return unable.length === 0 ? undefined : `${unable.map((d) => d.department.id).join(', ')} takes no booking fees (no ${BOOKING_ACTIONS.confirm} action)`;
+  }
   if (queryAvailability(config, departments)) return 'the payable records cannot be read from the department';
   // Taking money the department never hears of would be a fake success: every department must record payments.
   const deaf = departments.filter((d) => !d.connector?.recordPayment || !config.recordType || !d.connector.paymentRecordTypes?.has(config.recordType));
@@ -79,7 +96,9 @@ function describeService(cityId: string, config: ServiceConfig, departments: rea
           ? actionAvailability(departments)
           : kind === 'payment'
             ? paymentAvailability(config, departments, capabilities)
-            : FUNCTIONS_NOT_INSTALLED[kind];
+            : kind === 'booking'
+              ? bookingAvailability(config, departments)
+              : notificationAvailability(config, departments);
     return reason === undefined ? { kind, available: true } : { kind, available: false, unavailableReason: reason };
   });
   // A service is available when a citizen can use at least one of its functions; `functions` says which.

@@ -16,6 +16,8 @@ import type { Shield } from '../shield/shield.ts';
 import type { BatchSyncService } from '../records/batch-sync.service.ts';
 import type { PartnerAppRepository } from '../channels/partner/partner.repository.ts';
 import type { WebChannel } from '../channels/web/web.channel.ts';
+import type { BookingService } from '../bookings/booking.service.ts';
+import type { ReminderService } from '../notify/reminder.service.ts';
 
 /** The Fastify instance with the TypeBox type provider, as routes see it. */
 export type HubApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -40,4 +42,6 @@ export interface HubServices {
   readonly publicOrigin?: string;
   readonly partners: PartnerAppRepository;
   readonly webChannel: WebChannel;
+  readonly bookings: BookingService;
+  readonly reminders: ReminderService;
 }

@@ -11,6 +11,7 @@ export type ServiceKind = Static<typeof ServiceKind>;
 export const RecordType = LiteralUnion([
     'TrafficViolation',
     'LicenceStatus',
+    'Vehicle',
     'Slot',
     'Appointment',
     'RoadCondition',

@@ -11,6 +11,7 @@ import {
   Slot,
   SocialInsuranceSummary,
   TrafficViolation,
+  Vehicle,
 } from './records.ts';
 import { Payable, PaymentIntent, Refund } from './payments.ts';
 import { AuditEntry, Notification } from './notifications.ts';
@@ -21,6 +22,7 @@ export { MODEL_VERSION } from './common.ts';
 export const RECORD_SCHEMAS = {
   TrafficViolation,
   LicenceStatus,
+  Vehicle,
   Bill,
   Slot,
   Appointment,

@@ -68,10 +68,25 @@ export const Appointment = Type.Object({
   serviceId: Type.String(),
   status: LiteralUnion(['held', 'confirmed', 'cancelled', 'expired', 'refused']),
   start: Timestamp,
+  end: Type.Optional(Timestamp),
   holdExpiresAt: Type.Optional(Timestamp),
   confirmationNumber: Type.Optional(Type.String()),
+  feeFen: Type.Optional(Fen),
+  /** What the department says about it (a visit number, where to go), in its own words. */
+  note: Type.Optional(Type.String()),
 });
 export type Appointment = Static<typeof Appointment>;
+
+export const Vehicle = Type.Object({
+  ...RecordSource,
+  plate: Type.String(),
+  plateType: Type.String({ description: 'GA 24.7 plate type code, e.g. 02 small car, 52 small new-energy car' }),
+  description: Type.String({ description: 'brand, model and colour' }),
+  registeredOn: LocalDate,
+  inspectionDueOn: LocalDate,
+  status: LiteralUnion(['normal', 'inspection-overdue', 'other']),
+});
+export type Vehicle = Static<typeof Vehicle>;
 
 export const RoadCondition = Type.Object({
   segmentId: Type.String(),

@@ -98,6 +98,14 @@ export class PaymentService {
       readonly providers: ReadonlyMap<WalletId, PaymentProvider>;
       readonly audit: AuditTrail;
       readonly writeBack: WriteBackService;
+      /**
+       * Booking fees: for a service that takes bookings, the fee of one of the citizen's held
+       * bookings (`recordId` is the booking id); undefined for other services.
+       */
+      readonly bookingFee?: (
+        principal: Principal,
+        input: { cityId: string; serviceId: string; recordId: string },
+      ) => Promise<{ departmentId: string; amountFen: number; description: string; identifier: { kind: string; value: string; issuer: string | null } } | undefined>;
       /** The origin wallets send notifications to. */
       readonly notifyOrigin: () => string;
     },
@@ -247,6 +255,23 @@ export class PaymentService {
   }
 
   async #confirmedPayable(principal: Principal, input: { cityId: string; serviceId: string; recordId: string }): Promise<PayableRow> {
+    const fee = await this.deps.bookingFee?.(principal, input);
+    if (fee) {
+      return this.deps.payments.upsertPayable({
+        id: payableIdOf(input.cityId, fee.departmentId, 'Appointment', input.recordId),
+        city_id: input.cityId,
+        department_id: fee.departmentId,
+        service_id: input.serviceId,
+        record_type: 'Appointment',
+        record_id: input.recordId,
+        identifier_kind: fee.identifier.kind,
+        identifier_value: fee.identifier.value,
+        owner_citizen_id: principal.citizenId,
+        kind: 'fee',
+        amount_fen: fee.amountFen,
+        description: fee.description,
+      });
+    }
     const confirmed = await this.deps.records.confirmPayable(principal, input.cityId, input.serviceId, input.recordId);
     return this.deps.payments.upsertPayable({
       id: payableIdOf(input.cityId, confirmed.departmentId, confirmed.recordType, input.recordId),
@@ -268,6 +293,16 @@ export class PaymentService {
    * An operator refunds part or all of a paid payment through its wallet. What is left to refund
    * bounds it, whatever runs concurrently; the wallet's own refund number makes a retry the same refund.
    */
+  /** Gives back what is left of the payment that paid a payable (a booking fee the department refused). */
+  async refundPayable(payableId: string, reason: string): Promise<void> {
+    const payable = await this.deps.payments.findPayable(payableId);
+    if (!payable?.paid_intent_id) return;
+    const intent = await this.deps.payments.findIntent(payable.paid_intent_id);
+    const left = intent ? intent.amount_fen - intent.refunded_fen : 0;
+    if (!intent || left <= 0) return;
+    await this.refund(intent.id, { amountFen: left, reason });
+  }
+
   async refund(intentId: string, input: { amountFen: number; reason: string }): Promise<{ outRefundNo: string; state: string; refundedFen: number }> {
     const { payments, audit } = this.deps;
     const reserved = await payments.reserveRefund(intentId, input.amountFen, input.reason);

@@ -28,6 +28,8 @@ export class WriteBackService {
       readonly shield: Shield;
       readonly audit: AuditTrail;
       readonly onError: (error: unknown, intentId: string) => void;
+      /** A booking fee reaches its department as the confirmation of the booking it locked. */
+      readonly feePaid?: (bookingId: string, payment: { payableId: string; tradeNumber: string }) => Promise<{ departmentReference: string }>;
     },
   ) {}
 
@@ -81,6 +83,14 @@ export class WriteBackService {
     if (!intent || intent.state !== 'succeeded' || intent.written_back_at) return;
     const payable = await payments.findPayable(intent.payable_id);
     if (!payable) throw hutongError('HUTONG_ERR_INTERNAL', `payment ${intentId} has no payable`);
+    if (payable.kind === 'fee') {
+      if (!this.deps.feePaid) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', 'booking fees are not installed');
+      const { departmentReference } = await this.deps.feePaid(payable.record_id, { payableId: payable.id, tradeNumber: intent.out_trade_no });
+      if (await payments.markWrittenBack(intentId, departmentReference)) {
+        await audit.record({ actor: 'hub', action: 'payment.written-back', subject: `payment:${intentId}`, cityId: payable.city_id, detail: { department: `${payable.city_id}/${payable.department_id}`, departmentReference } });
+      }
+      return;
+    }
     const connector = catalog.connectorFor(payable.city_id, payable.department_id);
     const recordType = payable.record_type as RecordType;
     if (!connector.recordPayment || !connector.paymentRecordTypes?.has(recordType)) {

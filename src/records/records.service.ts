@@ -345,33 +345,17 @@ export class RecordsService {
     calls: readonly DepartmentCall[],
     params: Record<string, string>,
   ): Promise<{ recordType: RecordType; items: Array<Record<string, unknown>>; sources: RecordSourceStatus[]; errors: HutongError[] }> {
-    const { catalog, shield } = this.deps;
+    const { shield } = this.deps;
     const recordType = entry.config.recordType!;
-    const schema = RECORD_SCHEMAS[recordType];
     const now = Date.now();
     const outcomes = await Promise.allSettled(
       calls.map(({ departmentId, identifier }) => {
         const department = `${cityId}/${departmentId}`;
-        const connector = catalog.connectorFor(cityId, departmentId);
         return shield.call({
           department,
           key: recordsKey(department, recordType, identifier, params),
           ttlMs: entry.config.cacheTtlSeconds * 1000,
-          load: async (signal) => {
-            const query = {
-              recordType,
-              params,
-              ...(identifier ? { identifier: { kind: identifier.kind as IdentifierKind, value: identifier.value } } : {}),
-            };
-            const records = await connector.fetchRecords(query, { signal });
-            return records.map((record, index) => {
-              if (!Value.Check(schema, record)) {
-                const first = Value.Errors(schema, record).First();
-                throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${department} record ${index} does not map to ${recordType}: ${first?.path} ${first?.message}`);
-              }
-              return Value.Clean(schema, structuredClone(record)) as Record<string, unknown>;
-            });
-          },
+          load: (signal) => this.#fetchMapped(cityId, departmentId, recordType, identifier, params, signal),
         });
       }),
     );
@@ -403,6 +387,61 @@ export class RecordsService {
       }
     });
     return { recordType, items, sources, errors };
+  }
+
+  /** Asks one department for records and checks each against the standard model. */
+  async #fetchMapped(
+    cityId: string,
+    departmentId: string,
+    recordType: RecordType,
+    identifier: Pick<IdentifierRow, 'kind' | 'value'> | undefined,
+    params: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<Array<Record<string, unknown>>> {
+    const department = `${cityId}/${departmentId}`;
+    const connector = this.deps.catalog.connectorFor(cityId, departmentId);
+    const schema = RECORD_SCHEMAS[recordType];
+    const query = {
+      recordType,
+      params,
+      ...(identifier ? { identifier: { kind: identifier.kind as IdentifierKind, value: identifier.value } } : {}),
+    };
+    const records = await connector.fetchRecords(query, { signal });
+    return records.map((record, index) => {
+      if (!Value.Check(schema, record)) {
+        const first = Value.Errors(schema, record).First();
+        throw hutongError('HUTONG_ERR_DEPARTMENT_MAPPING', `${department} record ${index} does not map to ${recordType}: ${first?.path} ${first?.message}`);
+      }
+      return Value.Clean(schema, structuredClone(record)) as Record<string, unknown>;
+    });
+  }
+
+  /**
+   * One department's records of a type under one identifier (or its public ones), through the
+   * shield; `fresh` forgets the cached answer first, so the department is asked now. For the hub's
+   * own use (bookings, reminders), never for a citizen's listing: no consent is checked here.
+   */
+  async departmentRecords(input: {
+    cityId: string;
+    departmentId: string;
+    recordType: RecordType;
+    identifier?: Pick<IdentifierRow, 'kind' | 'value' | 'issuer'>;
+    params?: Record<string, string>;
+    ttlMs: number;
+    fresh?: boolean;
+  }): Promise<{ items: Array<Record<string, unknown>>; fetchedAt: Date; freshness: 'live' | 'cached' | 'stale' }> {
+    const department = `${input.cityId}/${input.departmentId}`;
+    const params = input.params ?? {};
+    const key = recordsKey(department, input.recordType, input.identifier, params);
+    if (input.fresh) this.deps.shield.invalidate(key);
+    const answer = await this.deps.shield.call({
+      department,
+      key,
+      ttlMs: input.ttlMs,
+      load: (signal) => this.#fetchMapped(input.cityId, input.departmentId, input.recordType, input.identifier, params, signal),
+    });
+    await this.#markPaid(input.cityId, input.recordType, answer.value);
+    return { items: answer.value, fetchedAt: answer.fetchedAt, freshness: answer.freshness };
   }
 
   #noteRead(principal: Principal, cityId: string, serviceId: string, calls: readonly DepartmentCall[], count: number): void {

@@ -308,3 +308,108 @@ export interface RefundsTable {
 export interface Database {
   refunds: RefundsTable;
 }
+
+// Bookings and reminders (migration 0010).
+
+export interface BookingSlotsTable {
+  city_id: string;
+  department_id: string;
+  slot_id: string;
+  service_id: string;
+  resource: string;
+  start_at: Timestamp;
+  end_at: Timestamp;
+  available: number;
+  department_remaining: number;
+  synced_at: Timestamp;
+  changed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export type BookingStatus = 'held' | 'confirmed' | 'cancelled' | 'expired' | 'refused';
+export type BookingAwaiting = 'partner' | 'payment' | 'department';
+
+export interface BookingsTable {
+  id: Generated<string>;
+  reference: string;
+  citizen_id: string;
+  channel: string;
+  city_id: string;
+  service_id: string;
+  department_id: string;
+  slot_id: string;
+  slot_date: string;
+  slot_start: Timestamp;
+  resource: string;
+  identifier_id: string;
+  status: BookingStatus;
+  awaiting: BookingAwaiting | null;
+  hold_expires_at: Timestamp;
+  partner_citizen_id: string | null;
+  partner_national_id: string | null;
+  partner_name: string | null;
+  partner_confirmed_at: NullableTimestamp;
+  department_booking_id: string | null;
+  confirmation_number: string | null;
+  appointment_start: NullableTimestamp;
+  fee_fen: number | null;
+  note: string | null;
+  payable_id: string | null;
+  outcome_code: string | null;
+  outcome_message: string | null;
+  idempotency_key: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface NotificationSubscriptionsTable {
+  citizen_id: string;
+  city_id: string;
+  topic: string;
+  channel: string;
+  days_before: number | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  unsubscribed_at: NullableTimestamp;
+  polled_at: NullableTimestamp;
+}
+
+export interface NotificationWatchTable {
+  citizen_id: string;
+  city_id: string;
+  topic: string;
+  identifier_id: string;
+  seen: ColumnType<string[], string, string>;
+  checked_at: Timestamp;
+}
+
+export type NotificationStatus = 'scheduled' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'unknown';
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  citizen_id: string;
+  city_id: string;
+  topic: string;
+  service_id: string;
+  channel: string;
+  title: string;
+  body: string;
+  link: string | null;
+  dedupe_key: string;
+  scheduled_for: Timestamp;
+  status: NotificationStatus;
+  attempts: Generated<number>;
+  claimed_at: NullableTimestamp;
+  sent_at: NullableTimestamp;
+  read_at: NullableTimestamp;
+  message_id: string | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  booking_slots: BookingSlotsTable;
+  bookings: BookingsTable;
+  notification_subscriptions: NotificationSubscriptionsTable;
+  notification_watch: NotificationWatchTable;
+  notifications: NotificationsTable;
+}

@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startEmulators, type RunningEmulators } from '../../emulators/index.ts';
 import { REFERENCE_DATE } from '../helpers/hub.ts';
+import { startHubProcess } from '../helpers/hub-process.ts';
 import { demoToken } from '../../src/cli.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
@@ -16,29 +17,6 @@ import { paymentLedger } from '../../emulators/departments/kit/payments.ts';
 
 const SMS_KEY = 'crash-test-sms-key';
 const TAIYUAN = { id: 'taiyuan', regionCode: '140100', platePrefix: '晋A' };
-
-/** A hub in its own process, on the given store, against the test's emulators. */
-async function startHubProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start: ${output}`)), 60_000);
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /Hutong hub\s+(http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${output}`)));
-  });
-  return { child, url };
-}
 
 /** The stores the hub processes run on: PGlite in a folder, and PostgreSQL when DATABASE_URL is set. */
 const STORES: Array<{ name: string; url?: string }> = [{ name: 'pglite' }, ...(process.env.DATABASE_URL ? [{ name: 'postgres', url: process.env.DATABASE_URL }] : [])];

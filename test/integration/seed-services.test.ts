@@ -31,11 +31,12 @@ describe('every seed service answers for demo citizens in all 12 cities', () => 
   });
   after(() => hub.close());
 
-  it('lists only the reminders service as unavailable, with its real reason', async () => {
+  it('offers every function of every seed service, bookings, fees and reminders included', async () => {
     const res = await hub.app.inject({ method: 'GET', url: '/v1/cities/ningbo/services' });
-    const unavailable = (res.json().items as Array<{ id: string; available: boolean; unavailableReason?: string }>).filter((s) => !s.available);
-    assert.deepEqual(unavailable.map((s) => s.id), ['traffic.violation-reminders']);
-    assert.match(unavailable[0].unavailableReason!, /reminder delivery is not installed/);
+    const items = res.json().items as Array<{ id: string; available: boolean; functions: Array<{ kind: string; available: boolean; unavailableReason?: string }> }>;
+    const missing = items.flatMap((s) => s.functions.filter((f) => !f.available).map((f) => `${s.id}/${f.kind}: ${f.unavailableReason}`));
+    assert.deepEqual(missing, []);
+    assert.ok(items.find((s) => s.id === 'medical.hospital-registration')!.functions.some((f) => f.kind === 'payment' && f.available), 'registration fees');
     assert.deepEqual(Object.keys(QUERIES).sort(), SEED_SERVICE_IDS.filter((s) => s !== 'traffic.violation-reminders').sort());
   });
 

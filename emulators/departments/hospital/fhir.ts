@@ -17,6 +17,10 @@ export const HIS = {
   registrationLevel: 'https://his.example/fhir/StructureDefinition/registration-level',
   registrationLevelSystem: 'https://his.example/fhir/CodeSystem/registration-level',
   visitSequence: 'https://his.example/fhir/StructureDefinition/visit-sequence',
+  /** When a pending (锁号) Appointment's hold on its visit number ends unless it is paid and booked. */
+  lockExpires: 'https://his.example/fhir/StructureDefinition/lock-expires',
+  /** The payer's trade number for the registration fee, given when a pending Appointment is booked. */
+  paymentReference: 'https://his.example/fhir/StructureDefinition/payment-reference',
   registrationNumber: 'https://his.example/fhir/sid/registration-number',
   professionalTitle: 'https://his.example/fhir/CodeSystem/gbt-8561-professional-title',
   refusal: 'https://his.example/fhir/CodeSystem/booking-refusal',

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { addDays, buildHospitalDirectory, HOSPITAL_CITY_IDS, isValidNationalId, patientForNationalId, SESSIONS, TITLES, type HospitalSlot } from './data.ts';
 import { HIS, NATIONAL_ID_SYSTEM } from './fhir.ts';
-import { hospitalEmulator } from './server.ts';
+import { createHospitalRoute, LOCK_MINUTES } from './server.ts';
 
 const REFERENCE_DATE = new Date('2026-11-01T00:00:00+08:00');
 const FHIR_JSON = 'application/fhir+json';
@@ -32,9 +32,11 @@ interface Issue {
 let server: http.Server;
 let origin: string;
 let base: string;
+/** The real time the hospital's clock reads; moved by the payment-lock tests. */
+let now = 0;
 
 before(async () => {
-  let route: Awaited<ReturnType<typeof hospitalEmulator.create>> | undefined;
+  let route: ReturnType<typeof createHospitalRoute> | undefined;
   server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulators.invalid');
     if (route && (await route(req, res, url))) return;
@@ -43,7 +45,7 @@ before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  route = await hospitalEmulator.create({ baseUrl: origin, referenceDate: REFERENCE_DATE });
+  route = createHospitalRoute({ baseUrl: origin, referenceDate: REFERENCE_DATE }, { now: () => now });
   base = `${origin}/hospital/shanghai/fhir`;
 });
 
@@ -58,8 +60,8 @@ async function get(pathAndQuery: string): Promise<{ status: number; type: string
   return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Resource };
 }
 
-async function send(method: string, path: string, body: unknown, contentType = FHIR_JSON): Promise<{ status: number; headers: Headers; body: Resource }> {
-  const response = await fetch(`${base}/${path}`, { method, headers: { accept: FHIR_JSON, 'content-type': contentType }, body: JSON.stringify(body) });
+async function send(method: string, path: string, body: unknown, contentType = FHIR_JSON, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Resource }> {
+  const response = await fetch(`${base}/${path}`, { method, headers: { ...headers, accept: FHIR_JSON, 'content-type': contentType }, body: JSON.stringify(body) });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Resource };
 }
 
@@ -363,5 +365,112 @@ describe('hospital FHIR server', () => {
     assert.equal(response.status, 404);
     assert.equal(await response.text(), 'fallthrough');
     assert.equal(addDays('2026-12-31', 1), '2027-01-01');
+  });
+});
+
+describe('hospital booking with a payment lock (锁号)', () => {
+  const REFERENCE_SYSTEM = 'https://hutong.example/fhir/sid/booking-reference';
+  const PATCH = 'application/json-patch+json';
+  const LOCK_MS = LOCK_MINUTES * 60_000;
+
+  function pending(slotId: string, nationalIdValue: string, reference: string): Record<string, unknown> {
+    return { ...booking(slotId, nationalIdValue), status: 'pending', identifier: [{ system: REFERENCE_SYSTEM, value: reference }] };
+  }
+  const ifNoneExist = (reference: string): Record<string, string> => ({ 'if-none-exist': `identifier=${REFERENCE_SYSTEM}|${reference}` });
+  const pay = (trade: string): unknown[] => [
+    { op: 'replace', path: '/status', value: 'booked' },
+    { op: 'add', path: '/extension/-', value: { url: HIS.paymentReference, valueString: trade } },
+  ];
+
+  /** A session late in the week with at least `places` left now, and its remaining count. */
+  async function openSlot(places: number, skip = 0): Promise<{ slot: HospitalSlot; remaining: number }> {
+    const candidates = directory.slots.filter((s) => s.date >= '2026-11-05' && s.capacity - s.prebooked >= places);
+    const slot = candidates[skip]!;
+    return { slot, remaining: capacityOf((await get(`Slot/${slot.id}`)).body).remaining };
+  }
+
+  const remainingOf = async (slot: HospitalSlot): Promise<number> => capacityOf((await get(`Slot/${slot.id}`)).body).remaining;
+  const instant = (ms: number): string => `${new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
+
+  it('locks a visit number for 15 minutes when the session has a fee, and books it once paid', async () => {
+    const { slot, remaining } = await openSlot(3);
+    const doctor = directory.practitioners.find((p) => p.id === slot.practitionerId)!;
+    assert.ok(doctor.title.feeYuan > 0);
+    const lockedAt = REFERENCE_DATE.getTime() + now;
+    const created = await send('POST', 'Appointment', pending(slot.id, nationalId(700), 'HTLOCK0000000000000001'), FHIR_JSON, ifNoneExist('HTLOCK0000000000000001'));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.status, 'pending');
+    assert.equal(extension(created.body, HIS.lockExpires)?.valueDateTime, instant(lockedAt + LOCK_MS));
+    assert.deepEqual(extension(created.body, HIS.registrationFee)?.valueMoney, { value: doctor.title.feeYuan, currency: 'CNY' });
+    const identifiers = created.body.identifier as Array<{ system: string; value: string }>;
+    assert.ok(identifiers.some((i) => i.system === REFERENCE_SYSTEM && i.value === 'HTLOCK0000000000000001'), 'carries the caller’s reference');
+    assert.ok(identifiers.some((i) => i.system === HIS.registrationNumber));
+    assert.equal(await remainingOf(slot), remaining - 1, 'the locked number is taken');
+
+    // The same conditional create again is the same booking: 200, nothing new taken.
+    const replay = await send('POST', 'Appointment', pending(slot.id, nationalId(700), 'HTLOCK0000000000000001'), FHIR_JSON, ifNoneExist('HTLOCK0000000000000001'));
+    assert.equal(replay.status, 200);
+    assert.deepEqual(replay.body, created.body);
+    assert.equal(await remainingOf(slot), remaining - 1);
+
+    now += LOCK_MS - 60_000;
+    const paid = await send('PATCH', `Appointment/${created.body.id}`, pay('ALI2026110100001'), PATCH);
+    assert.equal(paid.status, 200, JSON.stringify(paid.body));
+    assert.equal(paid.body.status, 'booked');
+    assert.equal(extension(paid.body, HIS.paymentReference)?.valueString, 'ALI2026110100001');
+    assert.equal(extension(paid.body, HIS.lockExpires), undefined, 'a booked appointment holds no lock');
+    assert.equal((paid.body.meta as { versionId: string }).versionId, '2');
+    const again = await send('PATCH', `Appointment/${created.body.id}`, pay('ALI2026110100002'), PATCH);
+    assert.equal(again.status, 200);
+    assert.deepEqual(again.body, paid.body, 'booking it again answers it unchanged');
+
+    now += LOCK_MS;
+    assert.equal((await get(`Appointment/${created.body.id}`)).body.status, 'booked', 'a paid booking does not expire');
+    assert.equal(await remainingOf(slot), remaining - 1);
+  });
+
+  it('releases a lock not paid within 15 minutes: cancelled “lock expired”, the number freed, a late payment refused', async () => {
+    const { slot, remaining } = await openSlot(3, 1);
+    const created = await send('POST', 'Appointment', pending(slot.id, nationalId(710), 'HTLOCK0000000000000002'), FHIR_JSON, ifNoneExist('HTLOCK0000000000000002'));
+    assert.equal(created.status, 201);
+    assert.equal(await remainingOf(slot), remaining - 1);
+
+    now += LOCK_MS - 1000;
+    assert.equal((await get(`Appointment/${created.body.id}`)).body.status, 'pending', 'still held one second before');
+    now += 1000;
+    const expired = (await get(`Appointment/${created.body.id}`)).body;
+    assert.equal(expired.status, 'cancelled');
+    assert.deepEqual(expired.cancelationReason, { text: 'lock expired' });
+    assert.equal(await remainingOf(slot), remaining, 'the number went back to the session');
+    const byPatient = await search(`Appointment?patient.identifier=${encodeURIComponent(`${NATIONAL_ID_SYSTEM}|${nationalId(710)}`)}`);
+    assert.deepEqual(matches(byPatient).map((a) => a.status), ['cancelled']);
+
+    const late = outcomeIssue(await send('PATCH', `Appointment/${created.body.id}`, pay('ALI2026110100003'), PATCH), 422, 'business-rule');
+    assert.equal(late.details?.coding[0].code, 'lock-expired');
+    // The reference still names that booking: a retry gets it back as it is, and takes no number.
+    const retry = await send('POST', 'Appointment', pending(slot.id, nationalId(710), 'HTLOCK0000000000000002'), FHIR_JSON, ifNoneExist('HTLOCK0000000000000002'));
+    assert.equal(retry.status, 200);
+    assert.equal(retry.body.id, created.body.id);
+    assert.equal(await remainingOf(slot), remaining);
+  });
+
+  it('books only a pending Appointment with one payment reference, and searches If-None-Exist only by identifier', async () => {
+    const { slot } = await openSlot(3, 2);
+    const created = await send('POST', 'Appointment', pending(slot.id, nationalId(720), 'HTLOCK0000000000000003'));
+    assert.equal(created.status, 201);
+    const id = String(created.body.id);
+    assert.equal(outcomeIssue(await send('PATCH', `Appointment/${id}`, [{ op: 'replace', path: '/status', value: 'booked' }], PATCH), 422, 'business-rule').details?.coding[0].code, 'payment-required');
+    const foreign = [{ op: 'replace', path: '/status', value: 'booked' }, { op: 'add', path: '/extension/-', value: { url: 'https://elsewhere.example/x', valueString: 'y' } }];
+    outcomeIssue(await send('PATCH', `Appointment/${id}`, foreign, PATCH), 422, 'not-supported');
+    assert.equal((await send('PATCH', `Appointment/${id}`, [{ op: 'replace', path: '/status', value: 'cancelled' }], PATCH)).body.status, 'cancelled');
+    assert.equal(outcomeIssue(await send('PATCH', `Appointment/${id}`, pay('ALI2026110100004'), PATCH), 422, 'business-rule').details?.coding[0].code, 'not-pending');
+
+    outcomeIssue(await send('POST', 'Appointment', pending(slot.id, nationalId(721), 'HTLOCK0000000000000004'), FHIR_JSON, { 'if-none-exist': 'status=booked' }), 400, 'not-supported');
+    outcomeIssue(await send('POST', 'Appointment', pending(slot.id, nationalId(721), 'HTLOCK0000000000000004'), FHIR_JSON, { 'if-none-exist': `identifier=${REFERENCE_SYSTEM}|` }), 400, 'invalid');
+    // Without a body identifier, the conditional create still carries what it was asked to find.
+    const bare = { ...booking(slot.id, nationalId(722)), status: 'pending' };
+    const first = await send('POST', 'Appointment', bare, FHIR_JSON, ifNoneExist('HTLOCK0000000000000005'));
+    assert.equal(first.status, 201);
+    assert.equal((await send('POST', 'Appointment', bare, FHIR_JSON, ifNoneExist('HTLOCK0000000000000005'))).body.id, first.body.id);
   });
 });

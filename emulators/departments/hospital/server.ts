@@ -10,13 +10,23 @@
  * estimated visit window inside the session, as 分时段预约 does. Cancel with a JSON Patch
  * replacing `/status` with `cancelled`, on the Appointment or conditionally on a search naming its patient.
  *
+ * Booking with payment (锁号): `POST Appointment` with status `pending` locks a visit number for
+ * 15 minutes when the session charges a fee; the answer is the Appointment `pending` with a
+ * `lock-expires` extension (valueDateTime). A JSON Patch replacing `/status` with `booked` and adding
+ * a `payment-reference` extension (`/extension/-`, valueString = the payer's trade number) books it;
+ * a lock not booked in time becomes `cancelled` with cancelationReason "lock expired" and frees its
+ * number (422 business-rule `lock-expired` to a late booking). A free session is booked at once.
+ * `If-None-Exist: identifier=<system>|<value>` makes the create conditional (FHIR conditional
+ * create): an Appointment already carrying that identifier is answered 200, and nothing is booked.
+ *
  * Interactions: `GET metadata`; search `GET Slot|Schedule|Practitioner|Patient|Appointment?…`;
  * read `GET {type}/{id}`; `POST Appointment`; `PATCH Appointment/{id}` or `PATCH Appointment?…`.
- * Bookings live in memory.
+ * Bookings live in memory; the clock starts at the reference date and moves on in real time.
  */
 import type http from 'node:http';
 import { readJsonBody, type EmulatorRoute } from '../../http-kit.ts';
 import type { DepartmentEmulator, EmulatorContext } from '../registry.ts';
+import { emulatorClock } from '../kit/clock.ts';
 import {
   buildHospitalDirectory,
   isHospitalCityId,
@@ -57,11 +67,28 @@ const SEARCH_PARAMS = {
 } as const satisfies Record<string, readonly string[]>;
 type ResourceType = keyof typeof SEARCH_PARAMS;
 
+/** How long a pending Appointment holds its visit number while the fee is paid. */
+export const LOCK_MINUTES = 15;
+
+interface Identifier {
+  readonly system: string;
+  readonly value: string;
+}
+
 interface StoredAppointment {
-  resource: FhirResource & { id: string; status: string };
+  resource: FhirResource & { id: string; status: string; identifier: Identifier[] };
   readonly slotId: string;
   readonly patientId: string;
   readonly sequence: number;
+  /** While pending: when the lock ends (ms). */
+  lockExpiresMs?: number;
+  /** Set when the lock ran out, which cancelled the Appointment. */
+  lockExpired?: boolean;
+}
+
+function isIdentifier(value: unknown): value is Identifier {
+  const { system, value: text } = (value ?? {}) as { system?: unknown; value?: unknown };
+  return typeof system === 'string' && system !== '' && typeof text === 'string' && text !== '';
 }
 
 /** One city's hospital: its synthetic directory and the bookings made through this emulator. */
@@ -178,6 +205,7 @@ class CityHospital {
             interaction: interactions[type].map((code) => ({ code })),
             ...(type === 'Slot' ? { searchInclude: ['Slot:schedule'], searchRevInclude: [] } : {}),
             ...(type === 'Schedule' ? { searchInclude: ['Schedule:actor'] } : {}),
+            ...(type === 'Appointment' ? { conditionalCreate: true } : {}),
             searchParam: SEARCH_PARAMS[type].filter((name) => !name.startsWith('_include')).map((name) => ({ name, type: types[name] })),
           })),
         },
@@ -315,8 +343,50 @@ class CityHospital {
     return this.patch(matches[0].resource.id, body, nowMs);
   }
 
-  /** `POST Appointment`: books a visit number in the Slot's session for the Patient. */
-  book(body: unknown, nowMs: number): FhirResource {
+  /**
+   * Ends the locks that ran out by `nowMs`: each pending Appointment becomes cancelled ("lock
+   * expired") and its visit number goes back to the session. Called before every interaction.
+   */
+  expireLocks(nowMs: number): void {
+    for (const stored of this.#appointments.values()) {
+      if (stored.resource.status !== 'pending' || stored.lockExpiresMs === undefined || stored.lockExpiresMs > nowMs) continue;
+      this.#taken.get(stored.slotId)?.delete(stored.sequence);
+      stored.lockExpired = true;
+      stored.resource = {
+        ...stored.resource,
+        meta: { versionId: String(Number((stored.resource.meta as { versionId: string }).versionId) + 1), lastUpdated: new Date(stored.lockExpiresMs).toISOString() },
+        status: 'cancelled',
+        cancelationReason: { text: 'lock expired' },
+      };
+      stored.lockExpiresMs = undefined;
+    }
+  }
+
+  /**
+   * `POST Appointment`, conditional when `ifNoneExist` (the If-None-Exist header, `identifier=system|value`)
+   * is given: an Appointment carrying the identifier already is answered instead, and nothing is booked.
+   */
+  create(body: unknown, nowMs: number, ifNoneExist: string | undefined): { resource: FhirResource; created: boolean } {
+    if (ifNoneExist === undefined) return { resource: this.book(body, nowMs), created: true };
+    const criteria = new URLSearchParams(ifNoneExist.replace(/^\?/, ''));
+    const names = [...new Set(criteria.keys())];
+    if (names.length === 0 || names.some((name) => name !== 'identifier')) {
+      throw new FhirError(400, 'not-supported', `If-None-Exist may only search by identifier=<system>|<value>, not "${ifNoneExist.slice(0, 200)}"`);
+    }
+    const tokens = criteria.getAll('identifier').map((value) => parseToken(value));
+    if (tokens.some((token) => token.code === '')) throw new FhirError(400, 'invalid', 'If-None-Exist: an identifier needs a value');
+    const matches = [...this.#appointments.values()].filter((stored) =>
+      tokens.every((token) => stored.resource.identifier.some((i) => i.value === token.code && (token.system === undefined || i.system === token.system))),
+    );
+    if (matches.length > 1) throw new FhirError(412, 'multiple-matches', `${matches.length} Appointments match If-None-Exist`);
+    if (matches.length === 1) return { resource: matches[0]!.resource, created: false };
+    // The identifier the caller will look for next time is carried by what it creates.
+    const carried = tokens.filter((token): token is { system: string; code: string } => token.system !== undefined && token.system !== '');
+    return { resource: this.book(body, nowMs, carried.map((token) => ({ system: token.system, value: token.code }))), created: true };
+  }
+
+  /** Books a visit number in the Slot's session for the Patient (pending: locks it while the fee is paid). */
+  book(body: unknown, nowMs: number, extraIdentifiers: readonly Identifier[] = []): FhirResource {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new FhirError(400, 'structure', 'the body must be an Appointment resource');
     const resource = body as Record<string, unknown>;
     if (resource.resourceType !== 'Appointment') throw new FhirError(400, 'invalid', `resourceType must be Appointment, not ${String(resource.resourceType)}`);
@@ -332,6 +402,16 @@ class CityHospital {
       .filter((actor) => actor !== undefined && (String(actor.reference ?? '').startsWith('Patient/') || actor.type === 'Patient'));
     if (patientActors.length !== 1) throw new FhirError(400, 'required', 'Appointment.participant must name exactly one Patient (reference Patient/<id>, or type Patient with an identifier)');
     const actor = patientActors[0]!;
+    if (resource.identifier !== undefined && (!Array.isArray(resource.identifier) || !resource.identifier.every(isIdentifier))) {
+      throw new FhirError(400, 'invalid', 'Appointment.identifier must be a list of { system, value }');
+    }
+    // The hospital issues registration numbers itself; the caller's own identifiers are kept.
+    const callerIdentifiers = ((resource.identifier ?? []) as Identifier[])
+      .filter((i) => i.system !== HIS.registrationNumber)
+      .map((i) => ({ system: i.system, value: i.value }));
+    for (const extra of extraIdentifiers) {
+      if (!callerIdentifiers.some((i) => i.system === extra.system && i.value === extra.value)) callerIdentifiers.push(extra);
+    }
 
     const slot = this.#slots.get(slotId);
     if (!slot) throw new FhirError(422, 'not-found', `Slot/${slotId} is not a registration session of this hospital`);
@@ -369,6 +449,9 @@ class CityHospital {
     const start = new Date(slot.startMs + (sequence - 1) * visitMinutes * 60_000);
     const id = `appt-${String(this.#nextAppointment++).padStart(6, '0')}`;
     const now = new Date(nowMs).toISOString();
+    // Only a session with a fee has anything to wait for; a free one is booked at once.
+    const locked = resource.status === 'pending' && practitioner.title.feeYuan > 0;
+    const lockExpiresMs = locked ? Math.floor((nowMs + LOCK_MINUTES * 60_000) / 1000) * 1000 : undefined;
     const appointment: StoredAppointment['resource'] = {
       resourceType: 'Appointment',
       id,
@@ -376,9 +459,13 @@ class CityHospital {
       extension: [
         { url: HIS.visitSequence, valueUnsignedInt: sequence },
         { url: HIS.registrationFee, valueMoney: { value: practitioner.title.feeYuan, currency: 'CNY' } },
+        ...(lockExpiresMs === undefined ? [] : [{ url: HIS.lockExpires, valueDateTime: shanghaiInstant(lockExpiresMs) }]),
       ],
-      identifier: [{ system: HIS.registrationNumber, value: `${slot.date.replaceAll('-', '')}${slot.session.code === 'am' ? '1' : '2'}${practitioner.id.slice(3)}${String(sequence).padStart(3, '0')}` }],
-      status: 'booked',
+      identifier: [
+        { system: HIS.registrationNumber, value: `${slot.date.replaceAll('-', '')}${slot.session.code === 'am' ? '1' : '2'}${practitioner.id.slice(3)}${String(sequence).padStart(3, '0')}` },
+        ...callerIdentifiers,
+      ],
+      status: locked ? 'pending' : 'booked',
       serviceType: [{ text: practitioner.department }],
       description: `${practitioner.department} ${practitioner.name} ${practitioner.title.title} ${slot.session.name} 第${sequence}号`,
       start: shanghaiInstant(start.getTime()),
@@ -391,35 +478,75 @@ class CityHospital {
         { actor: { reference: `Practitioner/${practitioner.id}`, display: practitioner.name }, required: 'required', status: 'accepted' },
       ],
     };
-    this.#appointments.set(id, { resource: appointment, slotId: slot.id, patientId: patient.id, sequence });
+    this.#appointments.set(id, { resource: appointment, slotId: slot.id, patientId: patient.id, sequence, lockExpiresMs });
     return appointment;
   }
 
-  /** `PATCH Appointment/{id}` with a JSON Patch: only `/status` → `cancelled` (and a `/cancelationReason`). */
+  /**
+   * `PATCH Appointment/{id}` with a JSON Patch: `/status` → `cancelled` (and a `/cancelationReason`),
+   * or a pending Appointment's `/status` → `booked` with a payment-reference extension added at `/extension/-`.
+   */
   patch(id: string, body: unknown, nowMs: number): FhirResource {
     const stored = this.#appointments.get(id);
     if (!stored) throw new FhirError(404, 'not-found', `Appointment/${id} is not known`);
     if (!Array.isArray(body) || body.length === 0) throw new FhirError(400, 'structure', 'the body must be a JSON Patch document (a non-empty array of operations)');
     let status: string | undefined;
     let reason: unknown;
+    const payments: Array<{ url: string; valueString: string }> = [];
     for (const operation of body as Array<{ op?: unknown; path?: unknown; value?: unknown }>) {
       const op = operation?.op;
       if ((op === 'replace' || op === 'add') && operation.path === '/status') status = String(operation.value);
       else if ((op === 'replace' || op === 'add') && operation.path === '/cancelationReason') reason = operation.value;
-      else throw new FhirError(422, 'not-supported', `patch operation ${String(op)} ${String(operation?.path)} is not supported; replace /status with "cancelled"`);
+      else if (op === 'add' && operation.path === '/extension/-') {
+        const { url, valueString } = (operation.value ?? {}) as { url?: unknown; valueString?: unknown };
+        if (url !== HIS.paymentReference || typeof valueString !== 'string' || valueString === '') {
+          throw new FhirError(422, 'not-supported', `only a ${HIS.paymentReference} extension with a valueString may be added`);
+        }
+        payments.push({ url, valueString });
+      } else {
+        throw new FhirError(422, 'not-supported', `patch operation ${String(op)} ${String(operation?.path)} is not supported; replace /status with "cancelled", or with "booked" adding a payment reference`);
+      }
     }
-    if (status !== 'cancelled') throw new FhirError(422, 'business-rule', `an Appointment can only be patched to cancelled, not ${String(status)}`);
+    if (status === 'booked') return this.#confirm(stored, payments, nowMs);
+    if (status !== 'cancelled') throw new FhirError(422, 'business-rule', `an Appointment can only be patched to cancelled or booked, not ${String(status)}`);
+    if (payments.length > 0) throw new FhirError(422, 'not-supported', 'a payment reference is added when booking, not when cancelling');
     if (stored.resource.status === 'cancelled') return stored.resource;
     if (!['proposed', 'pending', 'booked'].includes(stored.resource.status)) {
       throw new FhirError(422, 'business-rule', `Appointment/${id} is ${stored.resource.status} and can no longer be cancelled`);
     }
     this.#taken.get(stored.slotId)?.delete(stored.sequence);
+    stored.lockExpiresMs = undefined;
     const version = Number((stored.resource.meta as { versionId: string }).versionId) + 1;
     stored.resource = {
       ...stored.resource,
       meta: { versionId: String(version), lastUpdated: new Date(nowMs).toISOString() },
       status: 'cancelled',
       ...(reason !== undefined ? { cancelationReason: reason } : {}),
+    };
+    return stored.resource;
+  }
+
+  /** Books a pending Appointment once its fee is paid; booking a booked one again answers it unchanged. */
+  #confirm(stored: StoredAppointment, payments: ReadonlyArray<{ url: string; valueString: string }>, nowMs: number): FhirResource {
+    const id = stored.resource.id;
+    if (stored.resource.status === 'booked') return stored.resource;
+    if (stored.lockExpired) {
+      throw new FhirError(422, 'business-rule', `Appointment/${id} was not paid within ${LOCK_MINUTES} minutes; its visit number was released`, { code: 'lock-expired', text: '锁号已超时，号源已释放' });
+    }
+    if (stored.resource.status !== 'pending') {
+      throw new FhirError(422, 'business-rule', `Appointment/${id} is ${stored.resource.status}; only a pending Appointment can be booked`, { code: 'not-pending', text: '该预约不是待支付状态' });
+    }
+    if (payments.length !== 1) {
+      throw new FhirError(422, 'business-rule', `booking Appointment/${id} needs one ${HIS.paymentReference} extension`, { code: 'payment-required', text: '请先支付挂号费' });
+    }
+    stored.lockExpiresMs = undefined;
+    const version = Number((stored.resource.meta as { versionId: string }).versionId) + 1;
+    const kept = (stored.resource.extension as Array<{ url: string }>).filter((e) => e.url !== HIS.lockExpires);
+    stored.resource = {
+      ...stored.resource,
+      meta: { versionId: String(version), lastUpdated: new Date(nowMs).toISOString() },
+      extension: [...kept, ...payments],
+      status: 'booked',
     };
     return stored.resource;
   }
@@ -453,7 +580,21 @@ function baseOf(req: http.IncomingMessage, context: EmulatorContext, cityId: str
   return `${host ? `http://${host}` : context.baseUrl}/hospital/${cityId}/fhir`;
 }
 
-function createHospitalRoute(context: EmulatorContext): EmulatorRoute {
+export interface HospitalOptions {
+  /** Real time in epoch ms, from which the hospital's clock moves on from the reference date; Date.now by default. */
+  readonly now?: () => number;
+}
+
+/**
+ * The FHIR servers of every city's hospital.
+ *
+ * @example
+ *   let t = 0
+ *   const route = createHospitalRoute({ baseUrl, referenceDate }, { now: () => t })
+ *   t += 16 * 60_000 // every payment lock taken so far has run out
+ */
+export function createHospitalRoute(context: EmulatorContext, options: HospitalOptions = {}): EmulatorRoute {
+  const clock = emulatorClock(context.referenceDate, options.now);
   const hospitals = new Map<string, CityHospital>();
   const hospitalOf = (cityId: HospitalCityId): CityHospital => {
     let hospital = hospitals.get(cityId);
@@ -470,8 +611,9 @@ function createHospitalRoute(context: EmulatorContext): EmulatorRoute {
       const base = baseOf(req, context, match[1]);
       const segments = (match[2] ?? '').split('/').filter((s) => s !== '');
       const method = req.method ?? 'GET';
-      // The emulator's "now" is its reference date, so booking rules agree with the synthetic data.
-      const nowMs = context.referenceDate.getTime();
+      // The clock starts at the reference date, so booking rules agree with the synthetic data.
+      const nowMs = clock();
+      hospital.expireLocks(nowMs);
 
       if (segments.length === 1 && segments[0] === 'metadata') {
         if (method !== 'GET') throw new FhirError(405, 'not-supported', 'metadata is read with GET');
@@ -492,8 +634,10 @@ function createHospitalRoute(context: EmulatorContext): EmulatorRoute {
         } else if (method === 'POST' && type === 'Appointment') {
           const media = mediaType(req);
           if (media !== FHIR_JSON && media !== 'application/json') throw new FhirError(415, 'not-supported', `send the Appointment as ${FHIR_JSON}`);
-          const created = hospital.book(await readBody(req), nowMs);
-          sendFhir(res, 201, created, { location: `${base}/Appointment/${created.id}/_history/1`, etag: 'W/"1"' });
+          const ifNoneExist = req.headers['if-none-exist'];
+          const { resource, created } = hospital.create(await readBody(req), nowMs, Array.isArray(ifNoneExist) ? ifNoneExist[0] : ifNoneExist);
+          const version = (resource.meta as { versionId: string }).versionId;
+          sendFhir(res, created ? 201 : 200, resource, { location: `${base}/Appointment/${resource.id}/_history/${version}`, etag: `W/"${version}"` });
         } else {
           throw new FhirError(405, 'not-supported', `${method} ${type} is not supported`);
         }
@@ -523,5 +667,5 @@ function createHospitalRoute(context: EmulatorContext): EmulatorRoute {
 /** The hospital department emulator for the shared emulator server. */
 export const hospitalEmulator: DepartmentEmulator = {
   department: 'hospital',
-  create: createHospitalRoute,
+  create: (context) => createHospitalRoute(context),
 };

@@ -20,7 +20,8 @@ const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 const CONTEXT: ConnectorContext = { cityId: 'shanghai', departmentId: 'hospital', timeZone: 'Asia/Shanghai', configDir: CONFIG_DIR };
 const NATIONAL_ID_SYSTEM = 'urn:oid:2.16.156.10011.1.3';
 
-// The same expressions and mapping files as the hospital block of the city files.
+// The same searches and mapping files as the hospital block of the city files; the actions here book
+// directly (status booked, as a registration without a fee is) and cancel, under names of their own.
 const SLOT_SEARCH =
   '{ "resourceType": "Slot", "params": { "start": ["ge" & referenceDate & "T00:00:00" & zoneOffset, "lt" & $addDays(referenceDate, 7) & "T00:00:00" & zoneOffset], "_include": "Slot:schedule", "_include:iterate": "Schedule:actor", "_count": 50 } }';
 const SLOTS = '../mappings/hospital-fhir/slots.jsonata';
@@ -279,6 +280,71 @@ describe('fhir connector against the hospital emulator', () => {
     assert.ok(Value.Check(Appointment, cancelled));
     const freed = ((await connector.fetchRecords(slotQuery('2026-11-01'), signal())) as Slot[]).find((s) => s.id === slot.id);
     assert.equal(freed?.remaining, 1);
+  });
+});
+
+describe('fhir connector action headers', () => {
+  /** A local FHIR server answering every call with one Appointment, remembering each call's headers. */
+  async function recordingServer(): Promise<{ url: string; seen: http.IncomingHttpHeaders[]; close(): Promise<void> }> {
+    const seen: http.IncomingHttpHeaders[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/fhir+json' });
+        res.end(JSON.stringify({ resourceType: 'Appointment', id: 'appt-1', status: 'pending', slot: [{ reference: 'Slot/s-1' }], start: '2026-11-02T08:00:00+08:00' }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/fhir`,
+      seen,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  function withAction(baseUrl: string, request: string): Connector {
+    const raw = { baseUrl, actions: { bookSlot: { request, response: APPOINTMENTS } } };
+    return fhirConnector.create(Value.Default(FhirOptions, raw) as FhirOptions, CONTEXT);
+  }
+
+  it('sends the If-None-Exist and If-Match an action’s request gives, and refuses any other header as HUTONG_ERR_INTERNAL', async () => {
+    const fake = await recordingServer();
+    try {
+      const conditional = withAction(
+        fake.url,
+        '{ "method": "POST", "path": "Appointment", "headers": { "If-None-Exist": "identifier=https://hutong.example/fhir/sid/booking-reference|" & params.reference, "if-match": "W/\\"1\\"" }, "body": { "resourceType": "Appointment" } }',
+      );
+      const action: ActionRequest = { name: 'bookSlot', identifier: { kind: 'national-id', value: nationalId(1) }, recordId: 's-1', params: { reference: 'HT20261101000000000001' } };
+      const appointment = (await conditional.performAction!(action, signal())) as Appointment;
+      assert.equal(appointment.status, 'held');
+      assert.equal(fake.seen[0]!['if-none-exist'], 'identifier=https://hutong.example/fhir/sid/booking-reference|HT20261101000000000001');
+      assert.equal(fake.seen[0]!['if-match'], 'W/"1"');
+      assert.equal(fake.seen[0]!.accept, 'application/fhir+json');
+
+      // No header at all, and a null one left out, are both fine.
+      await withAction(fake.url, '{ "method": "POST", "path": "Appointment", "headers": { "If-Match": null }, "body": {} }').performAction!(action, signal());
+      assert.equal(fake.seen[1]!['if-match'], undefined);
+
+      const refused: Array<[string, RegExp]> = [
+        ['{ "Authorization": "Bearer x" }', /may set only If-None-Exist and If-Match, not "Authorization"/],
+        ['{ "If-None-Exist": 7 }', /If-None-Exist a value that is not printable ASCII text/],
+        ['"If-None-Exist: x"', /headers must be an object/],
+        ['{ "If-Match": "a\nb" }', /If-Match a value that is not printable ASCII text/],
+      ];
+      for (const [headers, message] of refused) {
+        const connector = withAction(fake.url, `{ "method": "POST", "path": "Appointment", "headers": ${headers}, "body": {} }`);
+        await expectCode(connector.performAction!(action, signal()), 'HUTONG_ERR_INTERNAL', message);
+      }
+      assert.equal(fake.seen.length, 2, 'a refused header sends nothing');
+    } finally {
+      await fake.close();
+    }
   });
 });
 

@@ -24,7 +24,9 @@ const FhirActionOptions = Type.Object(
   {
     request: Type.String({
       minLength: 1,
-      description: 'JSONata over { identifier, identifierKind, recordId, params, cityId, departmentId } giving { method, path, body? }, path relative to baseUrl',
+      description:
+        'JSONata over { identifier, identifierKind, recordId, params, cityId, departmentId } giving { method, path, headers?, body? }, path relative to baseUrl; ' +
+        'headers may be If-None-Exist (conditional create) and If-Match',
     }),
     response: Type.String({ minLength: 1, description: 'path of a JSONata file mapping the returned resource to the action result' }),
   },
@@ -41,7 +43,7 @@ export const FhirOptions = Type.Object(
       description: 'one search per record type the department answers',
     }),
     actions: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[a-z][a-zA-Z0-9]*$' }), FhirActionOptions, { description: 'actions by name, e.g. bookAppointment, cancelAppointment' }),
+      Type.Record(Type.String({ pattern: '^[a-z][a-zA-Z0-9]*$' }), FhirActionOptions, { description: 'actions by name, e.g. bookSlot, confirmBooking, cancelBooking' }),
     ),
   },
   { additionalProperties: false },
@@ -51,6 +53,13 @@ type FhirRecordOptions = Static<typeof FhirRecordOptions>;
 type FhirActionOptions = Static<typeof FhirActionOptions>;
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+/** The headers an action may set, by lower-case name: FHIR's conditional-create and version preconditions. */
+const ACTION_HEADERS: ReadonlyMap<string, string> = new Map([
+  ['if-none-exist', 'If-None-Exist'],
+  ['if-match', 'If-Match'],
+]);
+// Visible ASCII and spaces: a header value that cannot smuggle a second header or line.
+const HEADER_VALUE = /^[\x20-\x7e]*$/;
 const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function recordEntries(options: FhirOptions): Array<[string, FhirRecordOptions]> {
@@ -146,8 +155,31 @@ function checkAnswer(answer: Answer, where: string, refusalStatuses: ReadonlySet
   if (status < 200 || status >= 300) throw hutongError('HUTONG_ERR_DEPARTMENT_FAULT', `${where} answered HTTP ${status}`, { details: { status } });
 }
 
-async function call(url: string, init: { method: string; body?: unknown }, signal: AbortSignal): Promise<{ answer: Answer; retryAfter: string | null }> {
-  const headers: Record<string, string> = { accept: FHIR_JSON };
+/** The headers an action's request expression gave, checked against {@link ACTION_HEADERS}; null values left out. */
+function actionHeaders(headers: unknown, where: string, action: string): Record<string, string> {
+  if (headers === undefined || headers === null) return {};
+  if (typeof headers !== 'object' || Array.isArray(headers)) throw hutongError('HUTONG_ERR_INTERNAL', `${where}: the ${action} request's headers must be an object`);
+  const checked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || value === null) continue;
+    const canonical = ACTION_HEADERS.get(name.toLowerCase());
+    if (!canonical) {
+      throw hutongError('HUTONG_ERR_INTERNAL', `${where}: the ${action} request may set only ${[...ACTION_HEADERS.values()].join(' and ')}, not "${name.slice(0, 60)}"`);
+    }
+    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+      throw hutongError('HUTONG_ERR_INTERNAL', `${where}: the ${action} request gave ${canonical} a value that is not printable ASCII text`);
+    }
+    checked[canonical] = value;
+  }
+  return checked;
+}
+
+async function call(
+  url: string,
+  init: { method: string; body?: unknown; headers?: Readonly<Record<string, string>> },
+  signal: AbortSignal,
+): Promise<{ answer: Answer; retryAfter: string | null }> {
+  const headers: Record<string, string> = { ...init.headers, accept: FHIR_JSON };
   let payload: string | undefined;
   if (init.body !== undefined) {
     // FHIR patches as JSON Patch; everything else is a resource.
@@ -233,7 +265,7 @@ function createFhirConnector(options: FhirOptions, context: ConnectorContext): C
       cityId: context.cityId,
       departmentId: context.departmentId,
     };
-    let request: { method?: unknown; path?: unknown; body?: unknown } | undefined;
+    let request: { method?: unknown; path?: unknown; headers?: unknown; body?: unknown } | undefined;
     try {
       request = (await compiled.request.evaluate(input)) as typeof request;
     } catch (error) {
@@ -244,9 +276,10 @@ function createFhirConnector(options: FhirOptions, context: ConnectorContext): C
     if (!METHODS.has(method) || typeof relative !== 'string' || relative === '' || /^\/|:\/\/|(^|\/)\.\.(\/|$)/.test(relative)) {
       throw hutongError('HUTONG_ERR_INTERNAL', `${where}: the ${action.name} request must give a method and a path relative to the base URL`);
     }
+    const headers = actionHeaders(request?.headers, where, action.name);
     try {
       const responseMapping = await compiled.response;
-      const { answer, retryAfter } = await call(`${baseUrl}/${relative}`, { method, body: request?.body }, signal);
+      const { answer, retryAfter } = await call(`${baseUrl}/${relative}`, { method, body: request?.body, headers }, signal);
       checkAnswer(answer, where, REFUSALS, retryAfter);
       if (!isResource(answer.body)) throw hutongError('HUTONG_ERR_DEPARTMENT_FAULT', `${where} answered HTTP ${answer.status} without a FHIR resource`);
       return await mapAnswer(responseMapping, answer.body);

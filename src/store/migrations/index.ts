@@ -8,6 +8,7 @@ import * as m0006 from './0006_real_name.ts';
 import * as m0007 from './0007_links_handoffs.ts';
 import * as m0008 from './0008_payments.ts';
 import * as m0009 from './0009_pay_for_me_refunds.ts';
+import * as m0010 from './0010_bookings_reminders.ts';
 
 /** Migrations in the order they apply; a new one is added here with the next number. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_links_handoffs': m0007,
   '0008_payments': m0008,
   '0009_pay_for_me_refunds': m0009,
+  '0010_bookings_reminders': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,194 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { testEngines } from '../helpers/stores.ts';
+import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
+import { zonedInstant, addDays, daysBetween } from '../../src/time-zone.ts';
+import { generateVehicle } from '../../emulators/departments/vehicle-administration/records.ts';
+import { afterQuietHours } from '../../src/notify/reminder.service.ts';
+
+const ZONE = 'Asia/Shanghai';
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const todayInShanghai = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe('quiet hours in the city\'s zone', () => {
+  it('moves 22:00–08:00 to 08:00 and leaves the day alone', () => {
+    const at = (date: string, h: number, m = 0) => zonedInstant(date, h, m, ZONE);
+    assert.deepEqual(afterQuietHours(at('2026-12-01', 23, 30), ZONE), at('2026-12-02', 8));
+    assert.deepEqual(afterQuietHours(at('2026-12-02', 3, 0), ZONE), at('2026-12-02', 8));
+    assert.deepEqual(afterQuietHours(at('2026-12-02', 22, 0), ZONE), at('2026-12-03', 8));
+    assert.deepEqual(afterQuietHours(at('2026-12-02', 7, 59), ZONE), at('2026-12-02', 8));
+    assert.deepEqual(afterQuietHours(at('2026-12-02', 8, 0), ZONE), at('2026-12-02', 8));
+    assert.deepEqual(afterQuietHours(at('2026-12-02', 21, 59), ZONE), at('2026-12-02', 21, 59));
+    assert.equal(at('2026-12-02', 8).toISOString(), '2026-12-02T00:00:00.000Z');
+  });
+});
+
+const [engine] = testEngines();
+
+describe('violation reminders, polled from the traffic police and pushed once', () => {
+  const POLL_MS = 1500;
+  const DISPATCH_MS = 150;
+  let hub: TestHub;
+  // Daytime in Shanghai whatever the hour here, moving with real time.
+  const started = Date.now();
+  const clock = () => new Date(zonedInstant(todayInShanghai, 10, 0, ZONE).getTime() + (Date.now() - started));
+
+  before(async () => {
+    hub = await startTestHub(engine, { reminderPollMs: POLL_MS, reminderDispatchMs: DISPATCH_MS }, { clock, importBatchFiles: false });
+    await hub.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(() => hub.close());
+
+  const violationTexts = (phone: string) => hub.emulators.sms.inbox(phone).map((m) => m.text).filter((t) => t.includes('新的交通违法记录'));
+
+  it('a new violation arrives once within one poll interval, by SMS for the web; a restart sends no duplicate', async () => {
+    const { token, person } = await hub.loginPerson(5, 'shanghai');
+    assert.equal((await hub.linkPlate(token, person.plate)).statusCode, 201);
+    const sub = await hub.app.inject({ method: 'PUT', url: '/v1/me/subscriptions/shanghai/violation-new', headers: bearer(token) });
+    assert.equal(sub.statusCode, 200, sub.body);
+    assert.equal(sub.json().channel, 'web');
+    // The first poll learns what is there: old violations are not news.
+    await until('the first poll', async () => (await hub.store.db.selectFrom('notification_watch').selectAll().execute()).length > 0 || undefined);
+    assert.equal(violationTexts(person.phone).length, 0);
+
+    const recordedAt = Date.now();
+    const number = hub.emulators.trafficPolice.recordViolation('shanghai', person.plate);
+    const text = await until('the reminder SMS', () => violationTexts(person.phone)[0]);
+    const elapsed = Date.now() - recordedAt;
+    const tick = Math.max(200, Math.min(POLL_MS / 5, 10_000));
+    assert.ok(elapsed <= POLL_MS + tick + DISPATCH_MS + 500, `arrived ${elapsed} ms after the camera recorded it (poll interval ${POLL_MS} ms)`);
+    assert.match(text, /沪A\*+\d{2}/, 'the plate is masked');
+    assert.ok(!text.includes(person.plate));
+    assert.match(text, /\/v1\/unsubscribe\//, 'one-tap unsubscribe link');
+
+    const inbox = await hub.app.inject({ method: 'GET', url: '/v1/me/notifications', headers: bearer(token) });
+    assert.equal(inbox.statusCode, 200);
+    assert.equal(inbox.json().items.length, 1);
+    assert.equal(inbox.json().unread, 1);
+    const row = await hub.store.db.selectFrom('notifications').selectAll().executeTakeFirstOrThrow();
+    assert.equal(row.dedupe_key, `violation-new:shanghai:${number}`);
+
+    await hub.restart();
+    await sleep(POLL_MS * 2 + 500); // polls after the restart see the same violation again
+    assert.equal(violationTexts(person.phone).length, 1, 'no duplicate after a restart');
+    const polled = await hub.store.db.selectFrom('notification_subscriptions').select('polled_at').executeTakeFirstOrThrow();
+    assert.ok(polled.polled_at!.getTime() > clock().getTime() - POLL_MS * 2, 'the restarted hub kept polling');
+
+    const read = await hub.app.inject({ method: 'POST', url: `/v1/me/notifications/${inbox.json().items[0].id}/read`, headers: bearer(token) });
+    assert.equal(read.statusCode, 200);
+    assert.ok(read.json().readAt);
+    const other = await hub.loginPerson(6, 'shanghai');
+    const notMine = await hub.app.inject({ method: 'POST', url: `/v1/me/notifications/${inbox.json().items[0].id}/read`, headers: bearer(other.token) });
+    assert.equal(notMine.statusCode, 404, 'nobody else reaches it');
+    assert.equal((await hub.app.inject({ method: 'GET', url: '/v1/me/notifications', headers: bearer(other.token) })).json().items.length, 0);
+
+    // One tap: the link from the message, no login.
+    const link = new URL(/(http:\/\/\S+\/v1\/unsubscribe\/[^\s）)]+)/.exec(text)![1]!);
+    const page = await fetch(link);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<form method="post"/);
+    const tampered = await fetch(`${link.href.slice(0, -2)}xx`, { method: 'POST' });
+    assert.equal(tampered.status, 400);
+    assert.equal(((await tampered.json()) as { error: { code: string } }).error.code, 'HUTONG_ERR_UNSUBSCRIBE_LINK_INVALID');
+    const tapped = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: '' });
+    assert.equal(tapped.status, 200);
+    assert.match(await tapped.text(), /已退订/);
+    hub.emulators.trafficPolice.recordViolation('shanghai', person.plate);
+    await sleep(POLL_MS * 2 + 500);
+    assert.equal(violationTexts(person.phone).length, 1, 'nothing after unsubscribing');
+    const topics = await hub.app.inject({ method: 'GET', url: '/v1/me/subscriptions?cityId=shanghai', headers: bearer(token) });
+    assert.equal(topics.json().items.find((t: { topic: string }) => t.topic === 'violation-new').subscribed, false);
+  });
+
+  it('refuses unknown topics and bad input with codes', async () => {
+    const { token } = await hub.loginPerson(7, 'shanghai');
+    const unknown = await hub.app.inject({ method: 'PUT', url: '/v1/me/subscriptions/shanghai/lottery-results', headers: bearer(token) });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.json().error.code, 'HUTONG_ERR_TOPIC_NOT_FOUND');
+    const badDays = await hub.app.inject({ method: 'PUT', url: '/v1/me/subscriptions/shanghai/bill-due', headers: bearer(token), payload: { daysBefore: -1 } });
+    assert.equal(badDays.statusCode, 400);
+    assert.equal(badDays.json().error.code, 'HUTONG_ERR_VALIDATION');
+    const anonymous = await hub.app.inject({ method: 'GET', url: '/v1/me/notifications' });
+    assert.equal(anonymous.statusCode, 401);
+    const topics = await hub.app.inject({ method: 'GET', url: '/v1/me/subscriptions?cityId=shanghai', headers: bearer(token) });
+    assert.deepEqual(
+      (topics.json().items as Array<{ topic: string }>).map((t) => t.topic).sort(),
+      ['appointment-tomorrow', 'bill-due', 'inspection-due', 'library-loan-due', 'violation-new'],
+    );
+  });
+});
+
+describe('reminders on the hub\'s clock: quiet hours, the daily cap, things coming due', () => {
+  let hub: TestHub;
+  let now = zonedInstant(addDays(todayInShanghai, -2), 23, 30, ZONE);
+  const set = (date: string, hour: number, minute = 0) => (now = zonedInstant(date, hour, minute, ZONE));
+
+  before(async () => {
+    hub = await startTestHub(engine, { reminderPollMs: 60_000, reminderDispatchMs: 0, reminderDailyCap: 2 }, { clock: () => now });
+    // Polls and deliveries are driven by hand below: the timer would act on the moving clock.
+    await hub.services.reminders.stop();
+  });
+  after(() => hub.close());
+
+  const texts = (phone: string) => hub.emulators.sms.inbox(phone).map((m) => m.text).filter((t) => t.includes('新的交通违法记录'));
+
+  it('a reminder due at 23:30 arrives at 08:00; beyond the daily cap, the next morning', async () => {
+    const night = addDays(todayInShanghai, -2);
+    const { token, person } = await hub.loginDemo(8, 'shanghai');
+    assert.equal((await hub.app.inject({ method: 'PUT', url: '/v1/me/subscriptions/shanghai/violation-new', headers: bearer(token) })).statusCode, 200);
+    await hub.services.reminders.poll();
+    for (let i = 0; i < 3; i++) hub.emulators.trafficPolice.recordViolation('shanghai', person.plate);
+    set(night, 23, 40);
+    const polled = await hub.services.reminders.poll();
+    assert.equal(polled.scheduled, 3);
+    const rows = await hub.store.db.selectFrom('notifications').selectAll().execute();
+    for (const row of rows) assert.equal(row.scheduled_for.toISOString(), zonedInstant(addDays(night, 1), 8, 0, ZONE).toISOString(), 'held back to 08:00');
+
+    assert.equal((await hub.services.reminders.dispatch()).sent, 0);
+    set(addDays(night, 1), 7, 59);
+    assert.equal((await hub.services.reminders.dispatch()).sent, 0, 'nothing before 08:00');
+    assert.equal(texts(person.phone).length, 0);
+    set(addDays(night, 1), 8, 0);
+    const first = await hub.services.reminders.dispatch();
+    assert.deepEqual(first, { sent: 2, deferred: 1, failed: 0 }, 'the daily cap of 2');
+    assert.equal(texts(person.phone).length, 2);
+    set(addDays(night, 1), 20, 0);
+    assert.equal((await hub.services.reminders.dispatch()).sent, 0, 'the third waits for the next day');
+    set(addDays(night, 2), 8, 0);
+    assert.equal((await hub.services.reminders.dispatch()).sent, 1);
+    assert.equal(texts(person.phone).length, 3);
+    assert.equal((await hub.services.reminders.poll()).scheduled, 0, 'polling again finds nothing new');
+  });
+
+  it('library loans, bills and inspections coming due are reminded once each', async () => {
+    set(todayInShanghai, 9, 0);
+    const { token, person } = await hub.loginDemo(4, 'shanghai');
+    for (const topic of ['library-loan-due', 'bill-due', 'inspection-due']) {
+      const res = await hub.app.inject({ method: 'PUT', url: `/v1/me/subscriptions/shanghai/${topic}`, headers: bearer(token), payload: { daysBefore: topic === 'inspection-due' ? 366 : 3 } });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+    const first = await hub.services.reminders.poll();
+    assert.ok(first.scheduled >= 1, `something of citizen 4 comes due: ${JSON.stringify(first)}`);
+    const mine = await hub.store.db.selectFrom('notifications').selectAll().where('topic', 'in', ['library-loan-due', 'bill-due', 'inspection-due']).execute();
+    assert.ok(mine.some((n) => n.topic === 'library-loan-due'), 'citizen 4 has a loan due within 3 days');
+    const dueOn = generateVehicle('shanghai', person.plate, REFERENCE_DATE)!.JYYXQZ;
+    assert.equal(mine.some((n) => n.topic === 'inspection-due'), daysBetween(todayInShanghai, dueOn) <= 366, `inspection due on ${dueOn}`);
+    set(todayInShanghai, 9, 30);
+    await hub.store.db.updateTable('notification_subscriptions').set({ polled_at: null }).execute();
+    assert.equal((await hub.services.reminders.poll()).scheduled, 0, 'each thing once');
+    const sent = await hub.services.reminders.dispatch();
+    assert.ok(sent.sent >= 1);
+    assert.ok(hub.emulators.sms.inbox(person.phone).some((m) => m.text.includes('图书到期提醒')));
+  });
+});
