@@ -8,7 +8,9 @@ export type EmulatorClock = () => number;
 
 /**
  * A clock reading `referenceDate` when created and advancing with `now` (Date.now by default);
- * tests pass a `now` they move by hand to step over a payment lock without sleeping.
+ * tests pass a `now` they move by hand to step over a payment lock without sleeping. A reference
+ * date earlier the same day (a demo, or tests counting from this morning) is simply real time, so
+ * the office's clock agrees with the hub's, as real clocks do.
  *
  * @example
  *   let t = 0
@@ -17,6 +19,7 @@ export type EmulatorClock = () => number;
  */
 export function emulatorClock(referenceDate: Date, now: () => number = Date.now): EmulatorClock {
   const startedAt = now();
+  if (referenceDate.getTime() <= startedAt && startedAt - referenceDate.getTime() < 86_400_000) return now;
   return () => referenceDate.getTime() + (now() - startedAt);
 }
 

@@ -15,6 +15,7 @@ import { listen, type IServices, type ISoapFaultError } from 'soap';
 import { yuanStringToFen } from '../../../src/model/identifiers.ts';
 import { SEED_CITY_REGIONS, type SeedCityId } from '../../../src/model/regions.ts';
 import { fenToYuan } from '../kit/synthetic.ts';
+import { emulatorClock } from '../kit/clock.ts';
 import { openPaymentLedgers, type PaymentLedger, type PaymentRefusal } from '../kit/payments.ts';
 import type { EmulatorRoute } from '../../http-kit.ts';
 import {
@@ -148,8 +149,7 @@ export async function mountTrafficPolice(server: http.Server, options: TrafficPo
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const referenceDate = options.referenceDate ?? new Date();
   const payments = openPaymentLedgers(baseUrl, TRAFFIC_POLICE_SEGMENT, (city) => `JK${SEED_CITY_REGIONS[city as SeedCityId]?.regionCode ?? '000000'}`);
-  const startedAt = Date.now();
-  const recorded = new RecordedViolations(cities, referenceDate, options.clock ?? (() => referenceDate.getTime() + (Date.now() - startedAt)));
+  const recorded = new RecordedViolations(cities, referenceDate, options.clock ?? emulatorClock(referenceDate));
 
   // One after another: each listen wraps the request listeners present when its WSDL is ready.
   for (const city of cities) {
