@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { BookingSlotsTable, BookingsTable, BookingStatus, Database } from '../store/schema.ts';
 
 export type BookingRow = Selectable<BookingsTable>;
@@ -239,10 +239,6 @@ export class BookingRepository {
     return this.db.selectFrom('bookings').selectAll().where('citizen_id', '=', citizenId).where('idempotency_key', '=', key).executeTakeFirst();
   }
 
-  findByPayable(payableId: string): Promise<BookingRow | undefined> {
-    return this.db.selectFrom('bookings').selectAll().where('payable_id', '=', payableId).executeTakeFirst();
-  }
-
   /** The citizen's active booking of the service on that day, if any. */
   activeOnDay(citizenId: string, serviceId: string, day: string): Promise<BookingRow | undefined> {
     return this.db
@@ -266,19 +262,15 @@ export class BookingRepository {
       .execute();
   }
 
-  /** Holds whose time is up at `now`. */
+  /** Holds whose time is up at `now`, waiting for the other party or the fee (not for the department's answer). */
   expiredHolds(now: Date, limit = 100): Promise<BookingRow[]> {
-    return this.db.selectFrom('bookings').selectAll().where('status', '=', 'held').where('hold_expires_at', '<=', now).orderBy('hold_expires_at').limit(limit).execute();
-  }
-
-  /** Confirmed bookings starting in [from, to), for "appointment tomorrow" reminders. */
-  confirmedStartingBetween(from: Date, to: Date, limit = 1000): Promise<BookingRow[]> {
     return this.db
       .selectFrom('bookings')
       .selectAll()
-      .where('status', '=', 'confirmed')
-      .where(sql<Date>`coalesce(appointment_start, slot_start)`, '>=', from)
-      .where(sql<Date>`coalesce(appointment_start, slot_start)`, '<', to)
+      .where('status', '=', 'held')
+      .where('awaiting', 'in', ['partner', 'payment'])
+      .where('hold_expires_at', '<=', now)
+      .orderBy('hold_expires_at')
       .limit(limit)
       .execute();
   }

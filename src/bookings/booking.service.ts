@@ -178,6 +178,15 @@ export class BookingService {
       const replay = await bookings.findByKey(principal.citizenId, input.idempotencyKey);
       if (replay) return { booking: this.#view(replay, principal.citizenId), created: false };
     }
+    const { slot, departmentId, fetchedAt } = await this.#findSlot(input.cityId, entry, input.slotId);
+    const timeZone = this.deps.catalog.getCity(input.cityId).timeZone;
+    const slotDate = localDate(new Date(slot.start), timeZone);
+    const available = await bookings.syncSlotAvailable({ cityId: input.cityId, departmentId, slotId: slot.id, serviceId: input.serviceId, resource: slot.resource, start: new Date(slot.start), end: new Date(slot.end), remaining: slot.remaining, fetchedAt });
+    const existing = await bookings.activeOnDay(principal.citizenId, input.serviceId, slotDate);
+    if (existing) return this.#sameOrLimit(existing, input.slotId, principal.citizenId);
+    // Nothing left: answered before any other work (the decrement below is what guards the last place).
+    if (available <= 0) throw hutongError('HUTONG_ERR_SLOT_FULL', 'No place is left in this slot; choose another one', { details: { slotId: slot.id } });
+
     const person = await citizens.findRealName(principal.citizenId);
     if (!person) throw hutongError('HUTONG_ERR_REAL_NAME_REQUIRED', 'Offices take bookings in your real name; prove it first (POST /v1/me/real-name)');
     if (rules.partner) {
@@ -185,16 +194,6 @@ export class BookingService {
       if (input.partner.nationalId === person.nationalId) throw hutongError('HUTONG_ERR_PARTNER_REQUIRED', 'The other party must be another person');
     }
     const identifier = await this.#identifierFor(principal, entry, input.identifierId);
-
-    const { slot, departmentId, fetchedAt } = await this.#findSlot(input.cityId, entry, input.slotId);
-    const timeZone = this.deps.catalog.getCity(input.cityId).timeZone;
-    const slotDate = localDate(new Date(slot.start), timeZone);
-    const available = await bookings.syncSlotAvailable({ cityId: input.cityId, departmentId, slotId: slot.id, serviceId: input.serviceId, resource: slot.resource, start: new Date(slot.start), end: new Date(slot.end), remaining: slot.remaining, fetchedAt });
-
-    const existing = await bookings.activeOnDay(principal.citizenId, input.serviceId, slotDate);
-    if (existing) return this.#sameOrLimit(existing, input.slotId, principal.citizenId);
-    // Nothing left: answered without a transaction (the decrement below is what guards the last place).
-    if (available <= 0) throw hutongError('HUTONG_ERR_SLOT_FULL', 'No place is left in this slot; choose another one', { details: { slotId: slot.id } });
 
     const now = this.#now();
     const booking: NewBooking = {
@@ -273,11 +272,7 @@ export class BookingService {
     const { bookings } = this.deps;
     const row = await bookings.find(bookingId);
     if (!row) throw hutongError('HUTONG_ERR_BOOKING_NOT_FOUND', `No booking ${bookingId}`);
-    if (row.status !== 'held' || row.awaiting !== 'department') {
-      // A hold that ran out while its answer was pending: whatever the department booked is cancelled.
-      if (row.status === 'expired' && row.department_booking_id === null && options.fromQueue) await this.#cancelLateBooking(row);
-      return row;
-    }
+    if (row.status !== 'held' || row.awaiting !== 'department') return row;
     let appointment: Appointment;
     try {
       // The office's rule first (the vehicle is due); a department too busy to say is asked again later.
@@ -324,9 +319,12 @@ export class BookingService {
     }
     const confirmed = await bookings.transition(row.id, ['held'], 'confirmed', { ...fields, awaiting: null });
     if (!confirmed) {
-      // It expired meanwhile: the department's booking must not outlive the hub's.
+      // Another process settled it first (the same department booking, by the same reference); a
+      // booking given up meanwhile must not live on at the department.
       const now = (await bookings.find(row.id))!;
-      await this.#cancelAtDepartment({ ...now, department_booking_id: appointment.id }).catch((error) => this.deps.onError(error, row.id));
+      if (now.status !== 'confirmed' && now.status !== 'held') {
+        await this.#cancelAtDepartment({ ...now, department_booking_id: appointment.id }).catch((error) => this.deps.onError(error, row.id));
+      }
       return now;
     }
     await this.deps.audit.record({ actor: 'hub', action: 'booking.confirmed', subject: `booking:${row.id}`, cityId: row.city_id, detail: { departmentBookingId: appointment.id } });
@@ -377,12 +375,12 @@ export class BookingService {
   /** Releases every hold whose time is up (any process may run it; each hold is released once). */
   async expireHolds(now: Date = this.#now()): Promise<number> {
     let released = 0;
-    for (const row of await this.deps.bookings.expiredHolds(now)) {
-      // A hold still waiting for the department's answer is the confirmation job's to settle.
-      if (row.awaiting === 'department') continue;
-      if (await this.#expire(row)) released++;
+    // A hold still waiting for the department's answer is the confirmation job's to settle.
+    for (;;) {
+      const due = await this.deps.bookings.expiredHolds(now);
+      for (const row of due) if (await this.#expire(row)) released++;
+      if (due.length < 100) return released;
     }
-    return released;
   }
 
   /**
@@ -558,17 +556,6 @@ export class BookingService {
   async #cancelAtDepartment(row: BookingRow): Promise<void> {
     if (!row.department_booking_id) return;
     await this.#act(row, BOOKING_ACTIONS.cancel, row.department_booking_id, { reference: row.reference });
-  }
-
-  /** A department answer that came after the hold expired is undone at the department. */
-  async #cancelLateBooking(row: BookingRow): Promise<void> {
-    try {
-      const appointment = await this.#act(row, BOOKING_ACTIONS.book, row.slot_id, await this.#bookParams(row));
-      await this.#cancelAtDepartment({ ...row, department_booking_id: appointment.id });
-    } catch (error) {
-      if (isHutongError(error) && error.code === 'HUTONG_ERR_DEPARTMENT_REFUSED') return;
-      throw error;
-    }
   }
 
   async #expire(row: BookingRow): Promise<boolean> {

@@ -209,11 +209,6 @@ export class NotificationRepository {
       .execute();
   }
 
-  /** Everything scheduled or sent for a citizen (the inbox shows only what was sent). */
-  allOf(citizenId: string): Promise<NotificationRow[]> {
-    return this.db.selectFrom('notifications').selectAll().where('citizen_id', '=', citizenId).orderBy('created_at').execute();
-  }
-
   async markRead(citizenId: string, id: string, at: Date): Promise<NotificationRow | undefined> {
     return this.db
       .updateTable('notifications')

@@ -229,6 +229,11 @@ export class ReminderService {
     return { cityId, topic: topic.id, name: topic.name };
   }
 
+  /** Reminders created since a time, by status, for the operators. */
+  countsSince(since: Date): Promise<Record<string, number>> {
+    return this.deps.notifications.countsSince(since);
+  }
+
   /** The citizen's inbox: what was sent to them, newest first. */
   async inbox(principal: Principal, limit = 50): Promise<{ items: NotificationView[]; unread: number }> {
     const rows = await this.deps.notifications.inbox(principal.citizenId, limit);

@@ -50,7 +50,11 @@ export async function seedCitizens(db: Kysely<Database>, sessions: SessionServic
       .insertInto('consents')
       .values(ids.flatMap((id) => SCOPES.map((scope) => ({ citizen_id: id, channel: 'web', scope, text_version: CONSENT_TEXT_VERSION }))))
       .execute();
-    for (const id of ids) out.push({ citizenId: id, token: (await sessions.issue(id, 'web')).accessToken });
+    // Eight at a time: PostgreSQL takes them side by side, PGlite one after the other.
+    for (let i = 0; i < ids.length; i += 8) {
+      const issued = await Promise.all(ids.slice(i, i + 8).map(async (id) => ({ citizenId: id, token: (await sessions.issue(id, 'web')).accessToken })));
+      out.push(...issued);
+    }
   }
   return out;
 }

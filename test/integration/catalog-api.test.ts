@@ -48,14 +48,14 @@ describe('catalog, schemas and operations API', () => {
     }
   });
 
-  it('offers payment where a wallet is installed and every department records payments; says why elsewhere', async () => {
+  it('offers payment where a wallet is installed and every department records payments (or confirms paid bookings)', async () => {
     const services = (await hub.app.inject({ method: 'GET', url: '/v1/cities/hangzhou/services' })).json().items as Array<{ id: string; functions: Array<{ kind: string; available: boolean; unavailableReason?: string }> }>;
     const payment = (id: string) => services.find((s) => s.id === id)!.functions.find((f) => f.kind === 'payment');
     assert.equal(payment('traffic.violations')?.available, true);
     assert.equal(payment('living.utility-bills')?.available, true);
     const hospital = payment('medical.hospital-registration');
-    assert.equal(hospital?.available, false, 'the hospital records no payments yet');
-    assert.match(hospital?.unavailableReason ?? '', /cannot record payments/);
+    assert.equal(hospital?.available, true, 'registration fees: the hospital confirms the booking it locked once paid');
+    assert.equal(payment('social.insurance'), undefined, 'nothing to pay for an insurance summary');
   });
 
   it('answers an unknown city with 404 HUTONG_ERR_CITY_NOT_FOUND', async () => {
@@ -83,7 +83,7 @@ describe('catalog, schemas and operations API', () => {
     const doc = res.json();
     assert.match(doc.openapi, /^3\.1\./);
     const operationIds = Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>).flatMap((p) => Object.values(p).map((o) => o.operationId));
-    for (const id of ['listCities', 'listServices', 'listRecords', 'channelLogin']) assert.ok(operationIds.includes(id), `${id} is documented`);
+    for (const id of ['listCities', 'listServices', 'getDashboard', 'listRecords', 'createPayment', 'getPayment', 'createBooking', 'cancelBooking', 'listSlots', 'channelLogin', 'paymentNotify']) assert.ok(operationIds.includes(id), `${id} is documented`);
     for (const code of Object.keys(ERROR_CODES)) assert.ok(doc.info.description.includes(code), `${code} is documented`);
     const docs = await hub.app.inject({ method: 'GET', url: '/docs' });
     assert.ok(docs.statusCode === 200 || docs.statusCode === 302);

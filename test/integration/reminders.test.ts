@@ -4,9 +4,13 @@ import { testEngines } from '../helpers/stores.ts';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { zonedInstant, addDays, daysBetween } from '../../src/time-zone.ts';
 import { generateVehicle } from '../../emulators/departments/vehicle-administration/records.ts';
+import { WECHAT_DEMO_APPS } from '../../emulators/channels/wechat/wechat.apps.ts';
+import { demoCitizen } from '../../src/demo/demo-citizens.ts';
+import { SEED_CITY_REGIONS } from '../../src/model/regions.ts';
 import { afterQuietHours } from '../../src/notify/reminder.service.ts';
 
 const ZONE = 'Asia/Shanghai';
+const ADMIN = 'reminders-admin-token-0123456789';
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const todayInShanghai = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
@@ -52,7 +56,7 @@ describe('violation reminders, polled from the traffic police and pushed once', 
 
   const violationTexts = (phone: string) => hub.emulators.sms.inbox(phone).map((m) => m.text).filter((t) => t.includes('新的交通违法记录'));
 
-  it('a new violation arrives once within one poll interval, by SMS for the web; a restart sends no duplicate', async () => {
+  it('a new violation arrives once within one poll interval, by SMS for the web; a restart sends no duplicate', async (t) => {
     const { token, person } = await hub.loginPerson(5, 'shanghai');
     assert.equal((await hub.linkPlate(token, person.plate)).statusCode, 201);
     const sub = await hub.app.inject({ method: 'PUT', url: '/v1/me/subscriptions/shanghai/violation-new', headers: bearer(token) });
@@ -66,6 +70,7 @@ describe('violation reminders, polled from the traffic police and pushed once', 
     const number = hub.emulators.trafficPolice.recordViolation('shanghai', person.plate);
     const text = await until('the reminder SMS', () => violationTexts(person.phone)[0]);
     const elapsed = Date.now() - recordedAt;
+    t.diagnostic(`reminder SMS ${elapsed} ms after the camera recorded the violation (poll interval ${POLL_MS} ms)`);
     const tick = Math.max(200, Math.min(POLL_MS / 5, 10_000));
     assert.ok(elapsed <= POLL_MS + tick + DISPATCH_MS + 500, `arrived ${elapsed} ms after the camera recorded it (poll interval ${POLL_MS} ms)`);
     assert.match(text, /沪A\*+\d{2}/, 'the plate is masked');
@@ -135,7 +140,7 @@ describe('reminders on the hub\'s clock: quiet hours, the daily cap, things comi
   const set = (date: string, hour: number, minute = 0) => (now = zonedInstant(date, hour, minute, ZONE));
 
   before(async () => {
-    hub = await startTestHub(engine, { reminderPollMs: 60_000, reminderDispatchMs: 0, reminderDailyCap: 2 }, { clock: () => now });
+    hub = await startTestHub(engine, { reminderPollMs: 60_000, reminderDispatchMs: 0, reminderDailyCap: 2, adminToken: ADMIN }, { clock: () => now });
     // Polls and deliveries are driven by hand below: the timer would act on the moving clock.
     await hub.services.reminders.stop();
   });
@@ -191,4 +196,60 @@ describe('reminders on the hub\'s clock: quiet hours, the daily cap, things comi
     assert.ok(sent.sent >= 1);
     assert.ok(hub.emulators.sms.inbox(person.phone).some((m) => m.text.includes('图书到期提醒')));
   });
+
+  it('WeChat: a subscriber from WeChat gets a subscribe message in WeChat, not an SMS', async () => {
+    set(todayInShanghai, 11, 0);
+    const issued = await fetch(`${hub.emulators.url}/wechat/_demo/auth-codes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appid: WECHAT_DEMO_APPS[0]!.appId, userId: 'person-31' }) });
+    const login = await hub.app.inject({ method: 'POST', url: '/v1/channels/wechat/login', payload: { code: ((await issued.json()) as { code: string }).code } });
+    assert.equal(login.statusCode, 200, login.body);
+    const person = demoCitizen(31, hub.services.catalog.getCity('shanghai'));
+    const token = await hub.bindRealName(login.json().accessToken, person);
+    assert.equal((await hub.linkPlate(token, person.plate)).statusCode, 201);
+    const sub = await hub.app.inject({ method: 'PUT', url: '/v1/me/subscriptions/shanghai/violation-new', headers: bearer(token) });
+    assert.equal(sub.json().channel, 'wechat');
+    await hub.services.reminders.poll();
+    hub.emulators.trafficPolice.recordViolation('shanghai', person.plate);
+    set(todayInShanghai, 11, 10);
+    assert.equal((await hub.services.reminders.poll()).scheduled, 1);
+    assert.equal((await hub.services.reminders.dispatch()).sent, 1);
+    const { channel_user_id: openid } = await hub.store.db.selectFrom('channel_identities').select('channel_user_id').where('channel', '=', 'wechat').executeTakeFirstOrThrow();
+    const inbox = (await (await fetch(`${hub.emulators.url}/wechat/_demo/users/${encodeURIComponent(openid)}/messages`)).json()) as { messages: Array<{ data: Record<string, { value: string }> }> };
+    assert.equal(inbox.messages.length, 1);
+    assert.equal(inbox.messages[0]!.data.thing1!.value, '新的交通违法记录');
+    assert.equal(hub.emulators.sms.inbox(person.phone).filter((m) => m.text.includes('交通违法')).length, 0);
+    const counts = await hub.app.inject({ method: 'GET', url: '/v1/admin/reminders?since=2000-01-01T00:00:00Z', headers: bearer(ADMIN) });
+    assert.equal(counts.statusCode, 200, counts.body);
+    assert.ok(counts.json().counts.sent >= 4, 'the operators see what was sent');
+    assert.equal((await hub.app.inject({ method: 'GET', url: '/v1/admin/reminders', headers: bearer(token) })).statusCode, 403);
+  });
+
+  it('an appointment tomorrow is reminded at 18:00 the evening before', async () => {
+    set(todayInShanghai, 9, 0);
+    const { token, person } = await hub.loginPerson(dueResident(), 'shanghai');
+    await hub.linkPlate(token, person.plate);
+    assert.equal((await hub.app.inject({ method: 'PUT', url: '/v1/me/subscriptions/shanghai/appointment-tomorrow', headers: bearer(token) })).statusCode, 200);
+    const tomorrow = addDays(todayInShanghai, 1);
+    const slots = (await hub.app.inject({ method: 'GET', url: `/v1/cities/shanghai/services/traffic.inspection-booking/slots?date=${tomorrow}` })).json().items as Array<{ id: string; remaining: number }>;
+    const booked = await hub.app.inject({ method: 'POST', url: '/v1/bookings', headers: bearer(token), payload: { cityId: 'shanghai', serviceId: 'traffic.inspection-booking', slotId: slots.find((s) => s.remaining > 0)!.id } });
+    assert.equal(booked.json().status, 'confirmed', booked.body);
+    assert.equal((await hub.services.reminders.poll()).scheduled, 1);
+    const row = await hub.store.db.selectFrom('notifications').selectAll().where('topic', '=', 'appointment-tomorrow').executeTakeFirstOrThrow();
+    assert.equal(row.scheduled_for.toISOString(), zonedInstant(todayInShanghai, 18, 0, ZONE).toISOString());
+    set(todayInShanghai, 17, 59);
+    await hub.services.reminders.dispatch();
+    assert.ok(!hub.emulators.sms.inbox(person.phone).some((m) => m.text.includes('预约提醒')));
+    set(todayInShanghai, 18, 0);
+    await hub.services.reminders.dispatch();
+    assert.ok(hub.emulators.sms.inbox(person.phone).some((m) => m.text.includes('预约提醒') && m.text.includes('明天')));
+  });
 });
+
+/** A Shanghai demo resident whose vehicle the station takes now (due within 90 days). */
+function dueResident(): number {
+  const city = { id: 'shanghai', ...SEED_CITY_REGIONS.shanghai };
+  for (let n = 60; n <= 200; n++) {
+    const vehicle = generateVehicle('shanghai', demoCitizen(n, city).plate, REFERENCE_DATE);
+    if (vehicle && daysBetween(todayInShanghai, vehicle.JYYXQZ) <= 90) return n;
+  }
+  throw new Error('no due vehicle among the demo residents');
+}

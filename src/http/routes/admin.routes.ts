@@ -132,4 +132,23 @@ export function adminRoutes(app: HubApp, services: HubServices, adminToken: stri
     },
     async (request, reply) => reply.status(201).send(await services.payments.refund(request.params.paymentId, request.body)),
   );
+
+  app.get(
+    '/v1/admin/reminders',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        operationId: 'getReminderCounts',
+        tags: ['admin'],
+        summary: 'Reminders since a time, by status: scheduled, sent, failed, cancelled (unsubscribed), unknown (the sending process stopped mid-way)',
+        security,
+        querystring: Type.Object({ since: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ since: Type.String(), counts: Type.Record(Type.String(), Type.Integer({ minimum: 0 })) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const since = request.query.since ? new Date(request.query.since) : new Date(Date.now() - 86_400_000);
+      return { since: since.toISOString(), counts: await services.reminders.countsSince(since) };
+    },
+  );
 }
