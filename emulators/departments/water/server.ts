@@ -60,14 +60,14 @@ export function paidWaterBills(cityId: string, collection: PaymentCollection, re
  * Writes every city's bill files for the billing months at the reference date, as the nightly run
  * does; bills paid in the payment files collected so far are 已缴.
  */
-export async function writeNightlyBillFiles(dropDir: string, referenceDate: Date, cities: readonly string[] = WATER_CITY_IDS): Promise<BillFileSummary[]> {
+export async function writeNightlyBillFiles(dropDir: string, referenceDate: Date, cities: readonly string[] = WATER_CITY_IDS, households?: number): Promise<BillFileSummary[]> {
   const written: BillFileSummary[] = [];
   for (const cityId of cities) {
     const paid = paidWaterBills(cityId, await collectedWaterPayments(dropDir, cityId), referenceDate);
     for (const period of billingPeriods(referenceDate)) {
       const file = path.join(waterDropFolder(dropDir, cityId), billFileName(waterRegionCode(cityId), period));
       const rows = function* (): Generator<WaterBillRow> {
-        for (const row of generateBillRows(cityId, period, { referenceDate })) yield paid.has(`${row.account}|${row.period}`) ? { ...row, status: '已缴' } : row;
+        for (const row of generateBillRows(cityId, period, { referenceDate, ...(households ? { households } : {}) })) yield paid.has(`${row.account}|${row.period}`) ? { ...row, status: '已缴' } : row;
       };
       written.push(await writeBillFile(file, { rows: rows(), encoding: 'gbk', headerVariant: 'zh' }));
     }
@@ -115,7 +115,7 @@ export function createWaterRoute(context: EmulatorContext): EmulatorRoute {
 export const waterEmulator: DepartmentEmulator = {
   department: WATER_SEGMENT,
   async create(context) {
-    if (context.dropDir) await writeNightlyBillFiles(context.dropDir, context.referenceDate);
+    if (context.dropDir) await writeNightlyBillFiles(context.dropDir, context.referenceDate, WATER_CITY_IDS, context.waterHouseholds);
     return createWaterRoute(context);
   },
 };

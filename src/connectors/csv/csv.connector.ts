@@ -14,9 +14,12 @@ import { compileMapping, loadMappingFile, resolveMappingFile } from '../mapping.
 import { createPaymentFileWriter } from './csv.payments.ts';
 import type { BatchRecord, BatchRecordStore, ImportRun, RejectedLine } from './batch-records.ts';
 import { BatchFileError, readDataRows, sha256OfFile, verifyBatchFile, type VerifiedFile } from './csv.file.ts';
-import { MapperUnavailableError, startRowMapper, type MappedRow, type RowInput, type RowMapper } from './csv.mapper.ts';
+import { MapperUnavailableError, inProcessRowMapper, startRowMapper, type MappedRow, type RowInput, type RowMapper } from './csv.mapper.ts';
 import { compileTrailerFormat, CsvOptions, type TrailerTemplate } from './csv.options.ts';
 import { holderNameOf, printedNameAgrees, withHolderName, withoutHolderName } from './holder-name.ts';
+
+/** Files up to this many rows are mapped on the main thread; larger ones in a worker. */
+const IN_PROCESS_ROWS = 5_000;
 
 export { CsvOptions } from './csv.options.ts';
 
@@ -185,7 +188,7 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
     return store.finishImportRun(run);
   };
 
-  const synchronizeFile = async (store: BatchRecordStore, mapperFor: () => RowMapper, name: string, signal: AbortSignal): Promise<FileReport> => {
+  const synchronizeFile = async (store: BatchRecordStore, mapperFor: (rows: number) => RowMapper, name: string, signal: AbortSignal): Promise<FileReport> => {
     const file = path.join(inbox, name);
     let sha256: string;
     try {
@@ -212,7 +215,7 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
     let run = await store.beginImportRun({ ...start, encoding: verified.encoding, ...(verified.rowsDeclared === undefined ? {} : { rowsDeclared: verified.rowsDeclared }) });
     if (run.status !== 'imported') {
       try {
-        run = await importRows(store, mapperFor(), run, file, verified, signal);
+        run = await importRows(store, mapperFor(verified.dataRows), run, file, verified, signal);
       } catch (error) {
         if (isHutongError(error)) throw error;
         if (signal.aborted) throw stopped(signal, `while importing ${name}`, error);
@@ -250,8 +253,10 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
       const store = requireStore();
       const run = queue.then(async (): Promise<SynchronizeReport> => {
         let mapper: RowMapper | undefined;
-        // The worker starts with the first file that has rows to import, and serves the rest.
-        const mapperFor = (): RowMapper => (mapper ??= startRowMapper(mapperSpec));
+        let small: RowMapper | undefined;
+        // The worker starts with the first large file that has rows to import, and serves the rest;
+        // small files are mapped here, faster than a worker starts.
+        const mapperFor = (rows: number): RowMapper => (rows <= IN_PROCESS_ROWS ? (small ??= inProcessRowMapper(mapperSpec)) : (mapper ??= startRowMapper(mapperSpec)));
         try {
           const files: FileReport[] = [];
           for (const name of await listInbox()) {
@@ -261,6 +266,7 @@ function createCsvConnector(options: CsvOptions, context: ConnectorContext): Con
           return { files };
         } finally {
           await mapper?.close();
+          await small?.close();
         }
       });
       queue = run.catch(() => {});

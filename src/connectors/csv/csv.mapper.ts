@@ -95,6 +95,27 @@ export interface RowMapper {
   close(): Promise<void>;
 }
 
+/**
+ * Maps in this thread: for a file small enough that starting a worker (and its TypeScript loader,
+ * about a second) costs more than mapping it.
+ */
+export function inProcessRowMapper(spec: MapperSpec): RowMapper {
+  const mapping = createBatchMapping(spec);
+  mapping.catch(() => {}); // reported by the first map
+  return {
+    async map(rows) {
+      let mapBatch: Awaited<typeof mapping>;
+      try {
+        mapBatch = await mapping;
+      } catch (error) {
+        throw new MapperUnavailableError(`the mapping ${spec.mappingFile} cannot be loaded: ${messageOf(error)}`, { cause: error });
+      }
+      return mapBatch(rows);
+    },
+    async close() {},
+  };
+}
+
 const WORKER_ENTRY = new URL('./csv.mapper.worker.ts', import.meta.url);
 
 /** Workers do not inherit the TypeScript loader the hub runs under, so a `.ts` worker registers tsx first. */
