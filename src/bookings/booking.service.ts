@@ -176,6 +176,9 @@ export class BookingService {
     await this.deps.consents.require(principal, entry.config.category);
     if (input.idempotencyKey) {
       const replay = await bookings.findByKey(principal.citizenId, input.idempotencyKey);
+      if (replay && (replay.slot_id !== input.slotId || replay.service_id !== input.serviceId || replay.city_id !== input.cityId)) {
+        throw hutongError('HUTONG_ERR_IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for another booking; use a new key for a new booking');
+      }
       if (replay) return { booking: this.#view(replay, principal.citizenId), created: false };
     }
     const { slot, departmentId, fetchedAt } = await this.#findSlot(input.cityId, entry, input.slotId);

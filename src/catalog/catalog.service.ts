@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import type { City, Department, Service, ServiceKind } from '../model/catalog.ts';
+import type { City, Department, Service } from '../model/catalog.ts';
 import type { IdentifierKind } from '../model/common.ts';
 import type { DepartmentLimits } from '../shield/department-policy.ts';
 import type { Connector, ConnectorContext } from '../connectors/connector.ts';

@@ -168,6 +168,9 @@ for (const engine of testEngines()) {
       const replay = await book(token, { serviceId: 'medical.hospital-registration', slotId: slot.id }, { 'idempotency-key': 'reg-1' });
       assert.equal(replay.statusCode, 200);
       assert.equal(replay.json().id, held.json().id);
+      const reused = await book(token, { serviceId: 'medical.hospital-registration', slotId: 'another-slot' }, { 'idempotency-key': 'reg-1' });
+      assert.equal(reused.statusCode, 422);
+      assert.equal(reused.json().error.code, 'HUTONG_ERR_IDEMPOTENCY_KEY_REUSED');
 
       const pay = await hub.app.inject({
         method: 'POST',

@@ -18,7 +18,6 @@ import { FhirOptions, fhirConnector } from './fhir.connector.ts';
 const REFERENCE_DATE = new Date('2026-11-01T00:00:00+08:00');
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../config/cities');
 const CONTEXT: ConnectorContext = { cityId: 'shanghai', departmentId: 'hospital', timeZone: 'Asia/Shanghai', configDir: CONFIG_DIR };
-const NATIONAL_ID_SYSTEM = 'urn:oid:2.16.156.10011.1.3';
 
 // The same searches and mapping files as the hospital block of the city files; the actions here book
 // directly (status booked, as a registration without a fee is) and cancel, under names of their own.
