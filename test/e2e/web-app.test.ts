@@ -11,6 +11,8 @@ import { testEngines } from '../helpers/stores.ts';
 import { WEB_APP_DIST_DIR } from '../../src/http/routes/web-app.routes.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
+import { generateVehicle } from '../../emulators/departments/vehicle-administration/records.ts';
+import { daysBetween } from '../../src/time-zone.ts';
 
 // A person's phone, in the browser: the citizen web app served by a real hub, driven in Chromium.
 // Code run inside the page is given as strings: this project's TypeScript has no DOM types.
@@ -30,6 +32,12 @@ function residentWithUnpaidFines(): number {
   throw new Error('no Shanghai demo resident has two unpaid fines');
 }
 const RESIDENT = residentWithUnpaidFines();
+/** Whether the resident's vehicle is due for inspection (stations take it from 90 days before its due date). */
+const RESIDENT_VEHICLE_DUE = (() => {
+  const today = new Date(REFERENCE_DATE.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const vehicle = generateVehicle('shanghai', demoCitizen(RESIDENT, SHANGHAI).plate, REFERENCE_DATE);
+  return vehicle !== undefined && daysBetween(today, vehicle.JYYXQZ) <= 90;
+})();
 /** Someone else, who pays a fine the resident shares. */
 const FRIEND = RESIDENT === 1 ? 2 : 1;
 
@@ -410,6 +418,124 @@ describe('citizen web app in a browser (390 × 844)', () => {
       await shoot('13-wechat-me', inWechat);
     } finally {
       await wechat.close();
+    }
+  });
+
+  it('books a vehicle inspection, or is told the vehicle is not due and books a hospital registration through its fee', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.goto(`${origin}/app/cities/shanghai/services/traffic.inspection-booking`);
+    await page.getByRole('heading', { level: 1, name: '机动车年检预约' }).waitFor();
+    const slots = page.getByRole('region', { name: '预约时段' });
+    await slots.locator('li.slot').first().waitFor();
+    // The days with places left are offered; another day shows its own slots.
+    const days = slots.getByRole('group', { name: '选择日期' }).getByRole('button');
+    assert.equal(await days.first().getAttribute('aria-pressed'), 'true');
+    if ((await days.count()) > 1) {
+      await days.nth(1).click();
+      assert.equal(await days.nth(1).getAttribute('aria-pressed'), 'true');
+    }
+    assert.match(await slots.locator('li.slot').first().innerText(), /剩余 \d+ 个名额/);
+    await shoot('21-inspection-slots');
+    await slots.locator('li.slot').first().getByRole('button', { name: '预约' }).click();
+    const mine = page.getByRole('region', { name: '我在该服务的预约' });
+
+    if (RESIDENT_VEHICLE_DUE) {
+      const card = mine.locator('article[data-booking-id]').first();
+      await card.getByText('已确认').waitFor();
+      await card.getByText('确认号').waitFor();
+      await shoot('22-inspection-booked');
+      return;
+    }
+    await slots.getByText(/您的车辆还未到年检时间/).waitFor();
+    await slots.getByText('HUTONG_ERR_BOOKING_NOT_DUE').waitFor();
+    assert.equal(await mine.locator('article[data-booking-id]').count(), 0, 'a refused booking holds nothing');
+    await shoot('22-inspection-not-due');
+
+    // A hospital registration: held until its fee is paid with a wallet, then the hospital confirms it.
+    await page.goto(`${origin}/app/cities/shanghai/services/medical.hospital-registration`);
+    await page.getByRole('heading', { level: 1, name: '医院预约挂号' }).waitFor();
+    const hospitalSlots = page.getByRole('region', { name: '预约时段' });
+    const slot = hospitalSlots.locator('li.slot').first();
+    await slot.waitFor();
+    assert.match(await slot.innerText(), /费用 ¥\d/);
+    await slot.getByRole('button', { name: '预约' }).click();
+    const card = page.getByRole('region', { name: '我在该服务的预约' }).locator('article[data-booking-id]').first();
+    // Without the medical consent for this entrance yet, the page asks for it and books again.
+    const consent = hospitalSlots.getByRole('button', { name: '同意授权并重试' });
+    await consent.or(card).first().waitFor();
+    if (await consent.isVisible()) await consent.click();
+    await card.getByText('待确认').waitFor();
+    await card.getByText(/请在 \d{2}:\d{2} 前支付费用/).waitFor();
+    await shoot('23-hospital-held');
+    await card.getByRole('button', { name: '支付费用' }).click();
+    const sheet = page.getByRole('dialog', { name: '支付预约费用' });
+    await sheet.getByRole('radio').first().waitFor();
+    await shootScreen('24-hospital-fee-sheet');
+    const wallet = (await sheet.getByRole('radio').first().getAttribute('value')) as keyof typeof WALLET_PAY;
+    await sheet.getByRole('button', { name: '生成付款码' }).click();
+    await imageLoaded(page, '.sheet .qr-frame img');
+    await scanAndPay(wallet);
+    await sheet.getByText(/支付成功：¥[\d,.]+ 已缴纳。/).waitFor();
+    await sheet.getByRole('button', { name: '完成' }).click();
+    await sheet.waitFor({ state: 'hidden' });
+    await card.getByText('已确认').waitFor(); // the app asks about the booking until the hospital confirmed it
+    await card.getByText('确认号').waitFor();
+    await shoot('25-hospital-confirmed');
+  });
+
+  it('lists my bookings and cancels one after asking', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.getByRole('link', { name: '我的', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: '我的' }).waitFor();
+    await page.getByRole('link', { name: '我的预约' }).click();
+    await page.waitForURL(`${origin}/app/bookings`);
+    await page.getByRole('heading', { level: 1, name: '我的预约' }).waitFor();
+    const confirmed = page.locator('article[data-booking-id]').filter({ hasText: '已确认' }).first();
+    await confirmed.waitFor();
+    const id = await confirmed.getAttribute('data-booking-id');
+    const card = page.locator(`article[data-booking-id="${id}"]`);
+    await card.getByRole('button', { name: '取消预约' }).click();
+    const ask = card.getByRole('group', { name: /确定要取消这次预约吗/ });
+    await ask.waitFor();
+    await shoot('26-my-bookings-cancel');
+    await ask.getByRole('button', { name: '确定取消' }).click();
+    await card.getByText('已取消').waitFor();
+    assert.equal(await card.getByRole('button', { name: '取消预约' }).count(), 0, 'a cancelled booking offers no cancel');
+    const token = JSON.parse((await page.evaluate<string | null>("sessionStorage.getItem('hutong.session')")) ?? '{}').accessToken as string;
+    const stored = await hub.app.inject({ method: 'GET', url: `/v1/bookings/${id}`, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(stored.json().status, 'cancelled');
+    await shoot('27-my-bookings-cancelled');
+  });
+
+  it('subscribes to a reminder topic and opens the inbox', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.getByRole('link', { name: /^消息/ }).click();
+    await page.waitForURL(`${origin}/app/notifications`);
+    await page.getByRole('heading', { level: 1, name: '消息' }).waitFor();
+    const reminders = page.getByRole('region', { name: '提醒订阅' });
+    const topic = reminders.getByRole('checkbox').first();
+    await topic.waitFor();
+    const wasOn = await topic.isChecked();
+    if (wasOn) {
+      await topic.uncheck();
+      await page.waitForFunction("(() => { const box = document.querySelector('.topics input[type=checkbox]'); return box !== null && !box.disabled && !box.checked; })()");
+    }
+    await topic.check();
+    await reminders.getByText('通过「网页」提醒。').first().waitFor();
+    const token = JSON.parse((await page.evaluate<string | null>("sessionStorage.getItem('hutong.session')")) ?? '{}').accessToken as string;
+    const auth = { authorization: `Bearer ${token}` };
+    const topics = (await hub.app.inject({ method: 'GET', url: '/v1/me/subscriptions?cityId=shanghai', headers: auth })).json().items as Array<{ subscribed: boolean }>;
+    assert.equal(topics[0]?.subscribed, true, 'the hub has the subscription');
+
+    const inbox = page.getByRole('region', { name: '收件箱' });
+    const { unread, items } = (await hub.app.inject({ method: 'GET', url: '/v1/me/notifications', headers: auth })).json() as { unread: number; items: unknown[] };
+    await inbox.getByRole('status').filter({ hasText: unread === 0 ? '没有未读消息' : `${unread} 条未读` }).waitFor();
+    if (items.length === 0) await inbox.getByText('暂无消息。').waitFor();
+    await shoot('28-notifications');
+    if (unread > 0) {
+      await inbox.locator('li.unread').first().getByRole('button').click();
+      await inbox.getByRole('status').filter({ hasText: unread === 1 ? '没有未读消息' : `${unread - 1} 条未读` }).waitFor();
+      await shoot('29-notification-open');
     }
   });
 

@@ -1,10 +1,15 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, startSession, type Tokens } from './api.ts';
+import { reminderApi } from './bookings.ts';
+import { useInboxVersion } from './inbox.ts';
+import { useResource } from './resource.ts';
 import { ErrorNotice, Loading } from './components/error-notice.tsx';
 import { useText } from './i18n.tsx';
 import { HomePage } from './pages/home.tsx';
 import { LoginPage } from './pages/login.tsx';
+import { BookingsPage } from './pages/bookings.tsx';
 import { MePage } from './pages/me.tsx';
+import { NotificationsPage } from './pages/notifications.tsx';
 import { PayPage } from './pages/pay.tsx';
 import { ServicePage } from './pages/service.tsx';
 import { Link, matchRoute, pages, useLocation, type Route } from './router.tsx';
@@ -13,6 +18,9 @@ import { useSession } from './session.ts';
 function Header({ route }: { route: Route }) {
   const { t, lang, setLang } = useText();
   const session = useSession();
+  const inboxVersion = useInboxVersion();
+  const inbox = useResource(session ? `unread:${session.citizenId ?? 'citizen'}:${inboxVersion}` : null, (signal) => reminderApi.inbox(signal));
+  const unread = inbox.data?.unread ?? 0;
   return (
     <header className="app-header">
       <Link to={pages.home()} className="brand" aria-label={t.appName}>
@@ -22,7 +30,18 @@ function Header({ route }: { route: Route }) {
         <Link to={pages.home()} aria-current={route.page === 'home' || route.page === 'service' ? 'page' : undefined}>
           {t.navServices}
         </Link>
-        <Link to={pages.me()} aria-current={route.page === 'me' ? 'page' : undefined}>
+        {session ? (
+          <Link to={pages.notifications()} aria-current={route.page === 'notifications' ? 'page' : undefined}>
+            {t.navNotifications}
+            {unread > 0 ? (
+              <span className="nav-badge">
+                <span aria-hidden="true">{unread > 99 ? '99+' : unread}</span>
+                <span className="visually-hidden">{t.unreadCount(unread)}</span>
+              </span>
+            ) : null}
+          </Link>
+        ) : null}
+        <Link to={pages.me()} aria-current={route.page === 'me' || route.page === 'bookings' ? 'page' : undefined}>
           {t.navMe}
           {session ? <span className="dot" aria-hidden="true" /> : null}
         </Link>
@@ -55,6 +74,10 @@ function Page({ route }: { route: Route }) {
       return <LoginPage />;
     case 'me':
       return <MePage />;
+    case 'bookings':
+      return <BookingsPage />;
+    case 'notifications':
+      return <NotificationsPage />;
     case 'service':
       return <ServicePage key={`${route.cityId}/${route.serviceId}`} cityId={route.cityId} serviceId={route.serviceId} />;
     case 'pay':

@@ -61,3 +61,13 @@ export function describeRecord(record: ServiceRecord, lang: Lang, yesNo: { yes: 
   const title = titleKey ? String(record[titleKey]) : typeof record.id === 'string' ? record.id : '';
   return { title, ...(titleKey ? { titleKey } : {}), fields };
 }
+
+const chinaTimeParts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** A time the hub may write in UTC (a booking's start, hold, …) as "YYYY-MM-DD HH:mm" in China's zone, where every city it serves is. */
+export function formatChinaTime(value: string): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  const part = (type: string) => chinaTimeParts.formatToParts(date).find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+}

@@ -7,6 +7,8 @@ export type Route =
   | { readonly page: 'home' }
   | { readonly page: 'login' }
   | { readonly page: 'me' }
+  | { readonly page: 'bookings' }
+  | { readonly page: 'notifications' }
   | { readonly page: 'service'; readonly cityId: string; readonly serviceId: string }
   | { readonly page: 'pay'; readonly code: string }
   | { readonly page: 'not-found' };
@@ -51,6 +53,8 @@ export function matchRoute(pathname: string): Route {
   if (pathname === BASE || pathname === BASE.slice(0, -1)) return { page: 'home' };
   if (pathname === `${BASE}login`) return { page: 'login' };
   if (pathname === `${BASE}me`) return { page: 'me' };
+  if (pathname === `${BASE}bookings`) return { page: 'bookings' };
+  if (pathname === `${BASE}notifications`) return { page: 'notifications' };
   const service = /^\/app\/cities\/([^/]+)\/services\/([^/]+)\/?$/.exec(pathname);
   if (service) {
     const cityId = decodeSegment(service[1]);
@@ -69,6 +73,8 @@ export const pages = {
   home: (cityId?: string) => (cityId ? `${BASE}?city=${encodeURIComponent(cityId)}` : BASE),
   login: (next: string) => `${BASE}login?next=${encodeURIComponent(next)}`,
   me: () => `${BASE}me`,
+  bookings: () => `${BASE}bookings`,
+  notifications: () => `${BASE}notifications`,
   service: (cityId: string, serviceId: string) => `${BASE}cities/${encodeURIComponent(cityId)}/services/${encodeURIComponent(serviceId)}`,
   /** Where a "pay for me" link (`/l/{code}`) lands. */
   pay: (code: string) => `${BASE}pay/${encodeURIComponent(code)}`,

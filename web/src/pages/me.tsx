@@ -6,7 +6,7 @@ import { formatTime } from '../format.ts';
 import { useText } from '../i18n.tsx';
 import { CHANNEL_LABELS, DEPARTMENT_LABELS, IDENTIFIER_LABELS, labelOf, UTILITY_ISSUERS } from '../labels.ts';
 import { useResource } from '../resource.ts';
-import { navigate, pages } from '../router.tsx';
+import { Link, navigate, pages } from '../router.tsx';
 import { clearSession, useSession } from '../session.ts';
 
 /** Runs a form's call, keeping its busy state, error and success message. */
@@ -210,6 +210,14 @@ function Profile({ citizenKey }: { citizenKey: string }) {
           ))}
         </ul>
       </Section>
+      <nav className="card me-links" aria-label={t.meShortcuts}>
+        <Link className="me-link" to={pages.bookings()}>
+          {t.bookingsTitle}
+        </Link>
+        <Link className="me-link" to={pages.notifications()}>
+          {t.notificationsTitle}
+        </Link>
+      </nav>
       <Section id="real-name-title" title={t.realNameTitle}>
         {profile.realName ? (
           <p>

@@ -1,61 +1,19 @@
 import { useCallback, useState } from 'react';
-import { api, ApiError, apiPath, type City, type CityService, type ConsentState, type RecordList, type ServiceRecord, type ShareLink } from '../api.ts';
+import { api, ApiError, apiPath, type City, type CityService, type RecordList, type ServiceRecord, type ShareLink } from '../api.ts';
+import { BookingPanel } from '../components/booking-panel.tsx';
 import { ErrorNotice, Loading } from '../components/error-notice.tsx';
+import { RecordsGuidance } from '../components/guidance.tsx';
 import { PayShareLink } from '../components/pay-share.tsx';
 import { PaymentFlow } from '../components/payment-flow.tsx';
 import { RecordCard } from '../components/record-card.tsx';
 import { Sheet as SheetDialog } from '../components/sheet.tsx';
 import { useText } from '../i18n.tsx';
+import { takesBookings } from '../bookings.ts';
 import { CATEGORY_LABELS, DEPARTMENT_LABELS, FUNCTION_LABELS, IDENTIFIER_LABELS, labelOf } from '../labels.ts';
 import { payableAmount, paymentApi, type PayableRef } from '../payments.ts';
 import { useResource } from '../resource.ts';
 import { Link, navigate, pages, useLocation } from '../router.tsx';
 import { useSession } from '../session.ts';
-
-/** What a person can do about an error of the records call, beside reading it. */
-function RecordsGuidance({ error, onRetry }: { error: ApiError; onRetry: () => void }) {
-  const { t, lang } = useText();
-  const [granting, setGranting] = useState(false);
-  const [grantError, setGrantError] = useState<ApiError | null>(null);
-
-  if (error.code === 'HUTONG_ERR_REAL_NAME_REQUIRED' || error.code === 'HUTONG_ERR_IDENTIFIER_REQUIRED') {
-    return (
-      <div className="notice notice-info">
-        <p>{error.code === 'HUTONG_ERR_REAL_NAME_REQUIRED' ? t.guidanceRealName : t.guidanceIdentifier}</p>
-        <Link className="button" to={pages.me()}>
-          {t.goToMe}
-        </Link>
-      </div>
-    );
-  }
-
-  const scope = (error.details as { scope?: unknown } | undefined)?.scope;
-  if (error.code === 'HUTONG_ERR_CONSENT_REQUIRED' && typeof scope === 'string') {
-    const grant = async () => {
-      setGranting(true);
-      setGrantError(null);
-      try {
-        const { currentTextVersion } = await api<ConsentState>('/v1/me/consents', { auth: true });
-        await api<ConsentState>(apiPath.consent(scope), { method: 'PUT', auth: true, body: { textVersion: currentTextVersion } });
-        onRetry();
-      } catch (failure) {
-        setGrantError(failure instanceof ApiError ? failure : new ApiError(0, 'UNEXPECTED', String(failure)));
-      } finally {
-        setGranting(false);
-      }
-    };
-    return (
-      <div className="notice notice-info">
-        <p>{t.guidanceConsent(labelOf(CATEGORY_LABELS, scope, lang))}</p>
-        {grantError ? <ErrorNotice error={grantError} /> : null}
-        <button type="button" className="button" disabled={granting} onClick={() => void grant()}>
-          {granting ? t.granting : t.grantConsent}
-        </button>
-      </div>
-    );
-  }
-  return <ErrorNotice error={error} onRetry={onRetry} />;
-}
 
 /** A fine or bill being paid, or shared for someone else to pay. */
 type Sheet = { readonly kind: 'pay' | 'share'; readonly payable: PayableRef; readonly amountFen: number; readonly description?: string };
@@ -235,6 +193,9 @@ export function ServicePage({ cityId, serviceId }: { cityId: string; serviceId: 
               {service.requiredIdentifiers.length ? service.requiredIdentifiers.map((k) => labelOf(IDENTIFIER_LABELS, k, lang)).join('、') : t.nothingRequired}
             </p>
           </section>
+          {takesBookings(service) ? (
+            <BookingPanel cityId={cityId} service={service} />
+          ) : (
           <section className="card" aria-labelledby="records-title">
             <h2 id="records-title">{t.recordsTitle}</h2>
             {session ? (
@@ -248,6 +209,7 @@ export function ServicePage({ cityId, serviceId }: { cityId: string; serviceId: 
               </>
             )}
           </section>
+          )}
           {session ? <Share cityId={cityId} service={service} /> : null}
         </>
       ) : null}
