@@ -59,6 +59,10 @@ import { ReminderService } from './notify/reminder.service.ts';
 import { notificationRoutes } from './http/routes/notifications.routes.ts';
 import { payableIdOf } from './payments/payment.service.ts';
 import type { HubApp, HubServices } from './http/types.ts';
+import { HubMetrics } from './operations/metrics.ts';
+import { OperationsService } from './operations/operations.service.ts';
+import { EmulatorFaults } from './operations/emulator-faults.ts';
+import { installRequestMetrics } from './operations/request-metrics.ts';
 import { MODEL_VERSION } from './model/index.ts';
 
 export interface BuildAppOptions {
@@ -127,7 +131,9 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     [webChannel as unknown as Channel, ...configuredChannels(config), partnerChannel as unknown as Channel].map((c) => [c.id, c]),
   );
   const departmentDefaults = { ...DEFAULT_DEPARTMENT_LIMITS, timeoutMs: config.departmentTimeoutMs };
-  const shield = new Shield({ limitsFor: (department) => catalog.departmentLimits(department, departmentDefaults) });
+  // One registry per app: tests build many apps in one process.
+  const metrics = new HubMetrics({ departmentHealth: () => shield.health() });
+  const shield: Shield = new Shield({ limitsFor: (department) => catalog.departmentLimits(department, departmentDefaults), observer: metrics });
   const consents = new ConsentService(new ConsentRepository(store.db), audit);
   const paymentRepository = new PaymentRepository(store.db);
   const records = new RecordsService({
@@ -222,10 +228,19 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     reconciliation,
     bookings,
     reminders,
+    metrics,
+    operations: new OperationsService({
+      metrics,
+      catalog,
+      departmentHealth: () => shield.health(),
+      payments: paymentRepository,
+      ...(config.demoMode && config.emulatorsUrl ? { faults: new EmulatorFaults(config.emulatorsUrl) } : {}),
+    }),
   };
 
   app.decorateRequest('principal', null);
   installErrorHandling(app);
+  installRequestMetrics(app, { metrics, catalog, channelIds: [...channels.keys()], recogniseEntrance: (userAgent) => services.login.recognise(userAgent).id });
 
   await app.register(swagger, {
     openapi: {
@@ -243,11 +258,11 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
         { name: 'identity', description: 'Login through a channel, linked identifiers' },
         { name: 'records', description: 'A citizen\'s records from department systems' },
         { name: 'schemas', description: 'The standard data model as JSON Schema' },
-        { name: 'operations', description: 'Health and readiness' },
+        { name: 'operations', description: 'Health, readiness and Prometheus metrics' },
         { name: 'payments', description: 'Paying fines and bills with any wallet, and wallet notifications' },
         { name: 'reminders', description: 'Reminder subscriptions, the inbox, one-tap unsubscribe' },
         { name: 'bookings', description: 'Slots and bookings: inspection stations, registry offices, hospital doctors' },
-        { name: 'admin', description: 'Operators: partner apps' },
+        { name: 'admin', description: 'Operators: partner apps, reconciliation, the operator console\'s overview, payments summary and (demo mode) emulator fault switches' },
       ],
     },
   });
@@ -296,6 +311,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     await batchSync.stop();
     await audit.flush();
     await catalog.close();
+    metrics.registry.clear();
     if (!options.store) await store.close();
   });
   await app.ready();

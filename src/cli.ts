@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from './config.ts';
 import { formatProblem, loadCatalogDir } from './catalog/catalog.loader.ts';
@@ -44,17 +45,30 @@ export function buildCli(): Command {
     .option('-p, --port <port>', 'port to listen on (overrides PORT)')
     .option('-H, --host <host>', 'address to bind (overrides HOST)')
     .action(async (opts: { withEmulators?: boolean; port?: string; host?: string }) => {
-      const env = { ...process.env, ...(opts.port ? { PORT: opts.port } : {}), ...(opts.host ? { HOST: opts.host } : {}) };
-      const hub = await startHub({ env, withEmulators: opts.withEmulators });
+      const env: NodeJS.ProcessEnv = { ...process.env, ...(opts.port ? { PORT: opts.port } : {}), ...(opts.host ? { HOST: opts.host } : {}) };
+      // As startHub decides it: --with-emulators means demo mode unless HUTONG_DEMO says otherwise.
+      const demo = env.HUTONG_DEMO ?? (opts.withEmulators ? '1' : undefined);
+      const demoMode = demo === '1' || demo === 'true';
+      // A demo needs no setup to open the console; the token lives only in this process and on the screen, never in the logs.
+      const generatedAdminToken = demoMode && !env.HUTONG_ADMIN_TOKEN ? randomBytes(24).toString('base64url') : undefined;
+      const hub = await startHub({ env, withEmulators: opts.withEmulators, ...(generatedAdminToken ? { overrides: { adminToken: generatedAdminToken } } : {}) });
       const lines = [
         `Hutong hub        ${hub.url}`,
         `Citizen web app   ${hub.url}/app/`,
+        `Every entrance    ${hub.url}/app/demo`,
+        `Operator console  ${hub.url}/admin/`,
         `API docs          ${hub.url}/docs`,
         `OpenAPI           ${hub.url}/openapi.json`,
         `Cities            ${hub.url}/v1/cities`,
         `Store             ${hub.config.databaseUrl ? 'PostgreSQL' : `PGlite in ${hub.config.dataDir}`}`,
       ];
       if (hub.emulators) lines.push(`Emulators         ${hub.emulators.url} (department systems, public-security register, entrance platforms, SMS gateway, fault switches at /_admin/faults)`);
+      if (generatedAdminToken) {
+        lines.push(`Console login     ${hub.url}/admin/#token=${generatedAdminToken}`);
+        lines.push('                  (demo mode: a new operator token is generated at every start; set HUTONG_ADMIN_TOKEN to keep one)');
+      } else if (!hub.config.adminToken) {
+        lines.push('                  (the operator console needs HUTONG_ADMIN_TOKEN, 24 characters or more; /v1/admin/* is closed without it)');
+      }
       process.stdout.write(`${lines.join('\n')}\n`);
       const stop = async () => {
         await hub.close();

@@ -34,6 +34,8 @@ export interface HubConfig {
   readonly dashboardDeadlineMs: number;
   /** Emulators are part of this deployment: demo-only conveniences are switched on. */
   readonly demoMode: boolean;
+  /** Base URL of the emulators (`HUTONG_EMULATORS_URL`); in demo mode the operator console reaches their fault switches there. */
+  readonly emulatorsUrl?: string;
   /** How long a paid fine or bill may wait for its department to record it before reconciliation reports it. */
   readonly writeBackGraceMs: number;
   /** How often holds whose time ran out are released, in milliseconds; 0 turns the sweep off. */
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     batchSyncIntervalMs: integer('HUTONG_BATCH_SYNC_INTERVAL_MS', env.HUTONG_BATCH_SYNC_INTERVAL_MS, 60_000, 0, 86_400_000),
     dashboardDeadlineMs: integer('HUTONG_DASHBOARD_DEADLINE_MS', env.HUTONG_DASHBOARD_DEADLINE_MS, 800, 50, 60_000),
     demoMode: env.HUTONG_DEMO === '1' || env.HUTONG_DEMO === 'true',
+    emulatorsUrl,
     writeBackGraceMs: integer('HUTONG_WRITE_BACK_GRACE_MS', env.HUTONG_WRITE_BACK_GRACE_MS, 15 * 60_000, 0, 7 * 86_400_000),
     bookingSweepMs: integer('HUTONG_BOOKING_SWEEP_MS', env.HUTONG_BOOKING_SWEEP_MS, 5_000, 0, 3_600_000),
     reminderPollMs: integer('HUTONG_REMINDER_POLL_MS', env.HUTONG_REMINDER_POLL_MS, 5 * 60_000, 0, 86_400_000),

@@ -18,6 +18,8 @@ import type { PartnerAppRepository } from '../channels/partner/partner.repositor
 import type { WebChannel } from '../channels/web/web.channel.ts';
 import type { BookingService } from '../bookings/booking.service.ts';
 import type { ReminderService } from '../notify/reminder.service.ts';
+import type { HubMetrics } from '../operations/metrics.ts';
+import type { OperationsService } from '../operations/operations.service.ts';
 
 /** The Fastify instance with the TypeBox type provider, as routes see it. */
 export type HubApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -44,4 +46,7 @@ export interface HubServices {
   readonly webChannel: WebChannel;
   readonly bookings: BookingService;
   readonly reminders: ReminderService;
+  /** The Prometheus registry of this app and the shield's observer. */
+  readonly metrics: HubMetrics;
+  readonly operations: OperationsService;
 }

@@ -140,6 +140,31 @@ export class PaymentRepository {
     return this.db.selectFrom('payment_intents').selectAll().where('state', '=', 'succeeded').where('written_back_at', 'is', null).orderBy('paid_at').limit(limit).execute();
   }
 
+  /**
+   * Payments created during [from, to), grouped by wallet and state: how many, their amounts, what
+   * was refunded of them, and how many their department has recorded.
+   */
+  async totalsCreatedBetween(from: Date, to: Date): Promise<Array<{ wallet: string; state: IntentState; count: number; amountFen: number; refundedFen: number; writtenBack: number }>> {
+    const rows = await this.db
+      .selectFrom('payment_intents')
+      .select((eb) => [
+        'wallet',
+        'state',
+        eb.fn.countAll<string | number>().as('count'),
+        eb.fn.coalesce(eb.fn.sum<string | number>('amount_fen'), eb.lit(0)).as('amount_fen'),
+        eb.fn.coalesce(eb.fn.sum<string | number>('refunded_fen'), eb.lit(0)).as('refunded_fen'),
+        eb.fn.count<string | number>('written_back_at').as('written_back'),
+      ])
+      .where('created_at', '>=', from)
+      .where('created_at', '<', to)
+      .groupBy(['wallet', 'state'])
+      .orderBy('wallet')
+      .orderBy('state')
+      .execute();
+    // PostgreSQL answers counts and sums of integers as bigint, which pg gives as text.
+    return rows.map((r) => ({ wallet: r.wallet, state: r.state, count: Number(r.count), amountFen: Number(r.amount_fen), refundedFen: Number(r.refunded_fen), writtenBack: Number(r.written_back) }));
+  }
+
   /** Intents of one wallet that the hub holds as paid or refunded, or that were paid during [from, to). */
   intentsOfDay(wallet: string, from: Date, to: Date): Promise<IntentRow[]> {
     return this.db

@@ -56,6 +56,21 @@ export interface DepartmentHealth {
 }
 
 /**
+ * How one call through the policy ended: `ok` the department answered (a refusal is an answer),
+ * `error` it failed as the breaker counts failures, `rejected` the shield refused to call it.
+ */
+export type DepartmentCallOutcome = 'ok' | 'error' | 'rejected';
+
+/** Told of every department call; the hub's metrics implement it, tests and tools may leave it out. */
+export interface DepartmentCallObserver {
+  /**
+   * @example
+   *   observer.departmentCall('shanghai/traffic-police', 'ok', 0.042)
+   */
+  departmentCall(department: string, outcome: DepartmentCallOutcome, seconds: number): void;
+}
+
+/**
  * One department's breaker and concurrency limit (cockatiel), shared by every call to it from
  * this process.
  */
@@ -69,10 +84,12 @@ export class DepartmentPolicy {
   #failures = 0;
   #rejected = 0;
   #lastFailure?: { code: string; at: string };
+  readonly #observer?: DepartmentCallObserver;
 
-  constructor(department: string, limits: DepartmentLimits) {
+  constructor(department: string, limits: DepartmentLimits, observer?: DepartmentCallObserver) {
     this.department = department;
     this.limits = limits;
+    this.#observer = observer;
     this.#bulkhead = bulkhead(limits.maxConcurrent, limits.maxQueued);
     this.#breaker = circuitBreaker(
       handleWhen((error) => isHutongError(error) && DEPARTMENT_FAILURES.has(error.code)),
@@ -84,21 +101,29 @@ export class DepartmentPolicy {
   /** Runs one call under the breaker and the concurrency limit. */
   async execute<T>(call: () => Promise<T>): Promise<T> {
     this.#calls++;
+    // Measured from the call's arrival, so time spent queued for a free place counts too.
+    const started = performance.now();
+    const observe = (outcome: DepartmentCallOutcome) => this.#observer?.departmentCall(this.department, outcome, (performance.now() - started) / 1000);
     try {
-      return await this.#policy.execute(call);
+      const answer = await this.#policy.execute(call);
+      observe('ok');
+      return answer;
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         this.#rejected++;
+        observe('rejected');
         throw hutongError('HUTONG_ERR_DEPARTMENT_CIRCUIT_OPEN', `${this.department} failed repeatedly; calls are paused for up to ${this.limits.breakerHalfOpenAfterMs} ms`);
       }
       if (error instanceof BulkheadRejectedError) {
         this.#rejected++;
+        observe('rejected');
         throw hutongError('HUTONG_ERR_DEPARTMENT_BUSY', `${this.department} already has ${this.limits.maxConcurrent} calls in flight`);
       }
       if (isHutongError(error) && DEPARTMENT_FAILURES.has(error.code)) {
         this.#failures++;
         this.#lastFailure = { code: error.code, at: new Date().toISOString() };
-      }
+        observe('error');
+      } else observe('ok');
       throw error;
     }
   }

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { hutongError, isHutongError } from '../errors.ts';
 import { deadlineSignal } from './deadline.ts';
-import { DepartmentPolicy, type DepartmentHealth, type DepartmentLimits } from './department-policy.ts';
+import { DepartmentPolicy, type DepartmentCallObserver, type DepartmentHealth, type DepartmentLimits } from './department-policy.ts';
 
 /** One call to a department, as the shield sees it. */
 export interface DepartmentCall<T> {
@@ -41,6 +41,23 @@ export interface ShieldOptions {
   readonly maxEntries?: number;
   /** Limits toward a department (`city/department`); called once per department. */
   readonly limitsFor?: (department: string) => DepartmentLimits;
+  /** Told of every department call and cache lookup (the hub's metrics); nothing is counted without it. */
+  readonly observer?: ShieldObserver;
+}
+
+/**
+ * How a cached call was answered: `hit` without calling the department (from the cache, or by
+ * joining a call already in flight for the key), `miss` by calling it, `stale` with an old answer
+ * because the department failed.
+ */
+export type CacheLookupResult = 'hit' | 'miss' | 'stale';
+
+export interface ShieldObserver extends DepartmentCallObserver {
+  /**
+   * @example
+   *   observer.cacheLookup('shanghai/traffic-police', 'hit')
+   */
+  cacheLookup(department: string, result: CacheLookupResult): void;
 }
 
 export const DEFAULT_DEPARTMENT_LIMITS: DepartmentLimits = Object.freeze({
@@ -64,9 +81,11 @@ export class Shield {
   readonly #cache: LRUCache<string, CacheEntry, Loader>;
   readonly #policies = new Map<string, DepartmentPolicy>();
   readonly #limitsFor: (department: string) => DepartmentLimits;
+  readonly #observer?: ShieldObserver;
 
   constructor(options: ShieldOptions = {}) {
     this.#limitsFor = options.limitsFor ?? (() => DEFAULT_DEPARTMENT_LIMITS);
+    this.#observer = options.observer;
     this.#cache = new LRUCache<string, CacheEntry, Loader>({
       max: options.maxEntries ?? 100_000,
       ttl: 1, // replaced per entry by the caller's TTL
@@ -81,7 +100,7 @@ export class Shield {
   /** The department's breaker and limit, created on first use. */
   policy(department: string): DepartmentPolicy {
     let policy = this.#policies.get(department);
-    if (!policy) this.#policies.set(department, (policy = new DepartmentPolicy(department, this.#limitsFor(department))));
+    if (!policy) this.#policies.set(department, (policy = new DepartmentPolicy(department, this.#limitsFor(department), this.#observer)));
     return policy;
   }
 
@@ -111,19 +130,27 @@ export class Shield {
       return { value: (await withDeadline(new AbortController().signal)) as T, freshness: 'live', fetchedAt: new Date() };
     }
     const status: LRUCache.Status<string, CacheEntry, Loader> = {};
+    const lookup = (result: CacheLookupResult) => this.#observer?.cacheLookup(call.department, result);
     let entry: CacheEntry | undefined;
     try {
       entry = await this.#cache.fetch(call.key, { context: withDeadline, ttl: call.ttlMs, status });
     } catch (error) {
       const stale = this.#cache.peek(call.key, { allowStale: true });
+      lookup(stale === undefined ? 'miss' : 'stale');
       if (stale === undefined) throw error;
       return { value: stale.value as T, freshness: 'stale', fetchedAt: stale.fetchedAt, staleBecause: describe(error) };
     }
     // The key was forgotten (invalidated) while this call waited on it: ask the department itself.
-    if (entry === undefined) return { value: (await withDeadline(new AbortController().signal)) as T, freshness: 'live', fetchedAt: new Date() };
+    if (entry === undefined) {
+      lookup('miss');
+      return { value: (await withDeadline(new AbortController().signal)) as T, freshness: 'live', fetchedAt: new Date() };
+    }
     if (status.returnedStale) {
+      lookup('stale');
       return { value: entry.value as T, freshness: 'stale', fetchedAt: entry.fetchedAt, staleBecause: describe(status.fetchError) };
     }
+    // Joining a load already in flight spares the department a call, as a hit does.
+    lookup(status.fetch === 'hit' || status.fetch === 'inflight' ? 'hit' : 'miss');
     // Anything but a hit was loaded just now ('stale' means the TTL had passed and it was reloaded).
     const live = status.fetch !== 'hit';
     return { value: entry.value as T, freshness: live ? 'live' : 'cached', fetchedAt: entry.fetchedAt };

@@ -11,6 +11,7 @@ import { webAppRoutes } from '../../src/http/routes/web-app.routes.ts';
 import type { HubApp } from '../../src/http/types.ts';
 
 const INDEX_HTML = '<!doctype html><title>Hutong web app</title><div id="root"></div>';
+const CONSOLE_HTML = '<!doctype html><title>Hutong operator console</title><script type="module" src="/app/assets/admin-5e6f7a8b.js"></script><div id="root"></div>';
 
 /** A hub with only the web-app routes (and one API route), serving `distDir`. */
 async function hubServing(distDir: string): Promise<HubApp> {
@@ -107,6 +108,82 @@ describe('the web app at /app/', () => {
   });
 
   it('keeps the web app out of the OpenAPI document', () => {
+    const paths = Object.keys((built.swagger() as { paths?: Record<string, unknown> }).paths ?? {});
+    assert.deepEqual(paths, ['/v1/cities']);
+  });
+});
+
+describe('the operator console at /admin/', () => {
+  let dir: string;
+  let built: HubApp;
+  let appOnly: HubApp;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'hutong-console-dist-'));
+    await mkdir(path.join(dir, 'dist', 'admin'), { recursive: true });
+    await mkdir(path.join(dir, 'dist', 'assets'), { recursive: true });
+    await writeFile(path.join(dir, 'dist', 'index.html'), INDEX_HTML);
+    await writeFile(path.join(dir, 'dist', 'admin', 'index.html'), CONSOLE_HTML);
+    await writeFile(path.join(dir, 'dist', 'assets', 'admin-5e6f7a8b.js'), 'console.log("console")');
+    built = await hubServing(path.join(dir, 'dist'));
+    // A build from before the console existed: the citizen app only.
+    await mkdir(path.join(dir, 'app-only'), { recursive: true });
+    await writeFile(path.join(dir, 'app-only', 'index.html'), INDEX_HTML);
+    appOnly = await hubServing(path.join(dir, 'app-only'));
+  });
+
+  after(async () => {
+    await built?.close();
+    await appOnly?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the console page for /admin/ and every console path, revalidated on each visit', async () => {
+    for (const url of ['/admin/', '/admin/departments', '/admin/payments?date=2025-06-01', '/admin/departments/shanghai/traffic-police']) {
+      const res = await built.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 200, url);
+      assert.match(String(res.headers['content-type']), /^text\/html/, url);
+      assert.equal(res.headers['cache-control'], 'no-cache', url);
+      assert.equal(res.body, CONSOLE_HTML, url);
+    }
+    const head = await built.inject({ method: 'HEAD', url: '/admin/departments' });
+    assert.equal(head.statusCode, 200);
+  });
+
+  it('loads its script from the app\'s assets, and the citizen app is still the citizen app', async () => {
+    const asset = await built.inject({ method: 'GET', url: '/app/assets/admin-5e6f7a8b.js' });
+    assert.equal(asset.statusCode, 200);
+    assert.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable');
+    const citizenPage = await built.inject({ method: 'GET', url: '/app/me' });
+    assert.equal(citizenPage.body, INDEX_HTML);
+  });
+
+  it('redirects /admin to /admin/, keeping the query', async () => {
+    const res = await built.inject({ method: 'GET', url: '/admin?tab=payments' });
+    assert.equal(res.statusCode, 301);
+    assert.equal(res.headers.location, '/admin/?tab=payments');
+  });
+
+  it('never serves a file named by the path', async () => {
+    for (const url of ['/admin/../package.json', '/admin/%2e%2e/%2e%2e/package.json', '/admin/index.html/../../index.html']) {
+      const res = await built.inject({ method: 'GET', url });
+      assert.doesNotMatch(res.body, /"dependencies"/, url);
+      if (res.statusCode === 200) assert.equal(res.body, CONSOLE_HTML, url);
+    }
+  });
+
+  it('answers 503 HUTONG_ERR_WEB_APP_NOT_BUILT when the build has no console, while the citizen app works', async () => {
+    for (const url of ['/admin/', '/admin/departments']) {
+      const res = await appOnly.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 503, url);
+      assert.equal(res.json().error.code, 'HUTONG_ERR_WEB_APP_NOT_BUILT');
+      assert.match(res.json().error.message, /npm run build:web/);
+    }
+    const page = await appOnly.inject({ method: 'GET', url: '/app/' });
+    assert.equal(page.statusCode, 200);
+  });
+
+  it('keeps the console out of the OpenAPI document', () => {
     const paths = Object.keys((built.swagger() as { paths?: Record<string, unknown> }).paths ?? {});
     assert.deepEqual(paths, ['/v1/cities']);
   });

@@ -2,8 +2,71 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { hutongError } from '../../errors.ts';
+import { LiteralUnion } from '../../model/common.ts';
 import { errorResponses } from '../error-handler.ts';
 import type { HubApp, HubServices } from '../types.ts';
+
+const Counts = { hits: Type.Integer({ minimum: 0 }), misses: Type.Integer({ minimum: 0 }), stale: Type.Integer({ minimum: 0 }) };
+
+const OperationsOverview = Type.Object({
+  since: Type.String({ format: 'date-time', description: 'When this process started counting' }),
+  generatedAt: Type.String({ format: 'date-time' }),
+  departments: Type.Array(
+    Type.Object({
+      department: Type.String({ description: 'city/department, e.g. shanghai/traffic-police' }),
+      cityId: Type.String(),
+      departmentId: Type.String(),
+      breaker: LiteralUnion(['closed', 'open', 'half-open', 'isolated']),
+      inFlight: Type.Integer({ minimum: 0 }),
+      calls: Type.Integer({ minimum: 0 }),
+      failures: Type.Integer({ minimum: 0 }),
+      rejected: Type.Integer({ minimum: 0 }),
+      errorRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: '(failures + rejected) / calls; null before the first call' }),
+      latencyMs: Type.Union([Type.Object({ p50: Type.Number(), p95: Type.Number(), p99: Type.Number() }), Type.Null()], { description: 'Approximated from the histogram buckets; null before the first call' }),
+      lastFailure: Type.Optional(Type.Object({ code: Type.String(), at: Type.String({ format: 'date-time' }) })),
+      cache: Type.Object(Counts),
+    }),
+    { description: 'Every department of every city in the catalog, called or not' },
+  ),
+  traffic: Type.Object({
+    byEntrance: Type.Array(Type.Object({ entrance: Type.String(), requests: Type.Integer({ minimum: 0 }), errors: Type.Integer({ minimum: 0, description: '4xx and 5xx answers' }) })),
+    byService: Type.Array(Type.Object({ cityId: Type.String(), serviceId: Type.String(), requests: Type.Integer({ minimum: 0 }), errors: Type.Integer({ minimum: 0 }) })),
+    byEntranceAndService: Type.Array(Type.Object({ entrance: Type.String(), cityId: Type.String(), serviceId: Type.String(), requests: Type.Integer({ minimum: 0 }) })),
+  }),
+  cache: Type.Object({
+    ...Counts,
+    departmentCalls: Type.Integer({ minimum: 0, description: 'Calls that reached a department (not refused by its breaker or limit)' }),
+    offloadRatio: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: '(hits + stale) / lookups; null before the first lookup' }),
+  }),
+  demo: Type.Object({ faultSwitches: Type.Boolean({ description: 'The emulators\' fault switches can be flipped through the hub (demo mode)' }) }),
+});
+
+const PaymentTotals = { count: Type.Integer({ minimum: 0 }), succeededCount: Type.Integer({ minimum: 0 }), succeededFen: Type.Integer({ minimum: 0 }), refundedFen: Type.Integer({ minimum: 0 }) };
+
+const PaymentSummary = Type.Object({
+  date: Type.String({ description: 'The China-local day (Asia/Shanghai) the payments were created on' }),
+  totals: Type.Object(PaymentTotals),
+  byWallet: Type.Array(Type.Object({ wallet: Type.String(), ...PaymentTotals })),
+  byStatus: Type.Array(Type.Object({ status: Type.String(), count: Type.Integer({ minimum: 0 }) })),
+  writeBack: Type.Object({
+    waiting: Type.Integer({ minimum: 0, description: 'Succeeded payments their department has not recorded yet' }),
+    done: Type.Integer({ minimum: 0, description: 'Succeeded payments their department has recorded' }),
+  }),
+});
+
+const FaultSettings = Type.Object({ latencyMs: Type.Integer(), failRate: Type.Number(), throttleRate: Type.Number(), hang: Type.Boolean(), down: Type.Boolean() });
+const FaultSettingsChange = Type.Partial(
+  Type.Object({
+    latencyMs: Type.Integer({ minimum: 0, maximum: 600_000, description: 'Added to every answer' }),
+    failRate: Type.Number({ minimum: 0, maximum: 1, description: 'Share of calls answered with an error' }),
+    throttleRate: Type.Number({ minimum: 0, maximum: 1, description: 'Share of calls answered 429' }),
+    hang: Type.Boolean({ description: 'Accept calls and never answer' }),
+    down: Type.Boolean({ description: 'Drop connections' }),
+  }),
+  { additionalProperties: false },
+);
+const NamedFaultSettings = Type.Object({ name: Type.String(), settings: FaultSettings });
+const FaultSwitchName = Type.Object({ name: Type.String({ pattern: '^[a-z0-9-]{1,63}$', description: 'Department system name, e.g. traffic-police, hospital, water' }) });
 
 const PartnerAppView = Type.Object({
   id: Type.String(),
@@ -150,5 +213,92 @@ export function adminRoutes(app: HubApp, services: HubServices, adminToken: stri
       const since = request.query.since ? new Date(request.query.since) : new Date(Date.now() - 86_400_000);
       return { since: since.toISOString(), counts: await services.reminders.countsSince(since) };
     },
+  );
+
+  app.get(
+    '/v1/admin/operations',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        operationId: 'getOperationsOverview',
+        tags: ['admin'],
+        summary: 'The operator console\'s overview: every department\'s breaker, calls, failures, latency and cache; traffic by entrance and service; cache offload',
+        security,
+        response: { 200: OperationsOverview, ...errorResponses },
+      },
+    },
+    async () => services.operations.overview(),
+  );
+
+  app.get(
+    '/v1/admin/payments/summary',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        operationId: 'getPaymentSummary',
+        tags: ['admin'],
+        summary: 'Payments created on one China-local day (today when no date): totals, by wallet, by state, and their write-back to departments',
+        security,
+        querystring: Type.Object({ date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, Asia/Shanghai' })) }, { additionalProperties: false }),
+        response: { 200: PaymentSummary, ...errorResponses },
+      },
+    },
+    async (request) => services.operations.paymentSummary(request.query.date),
+  );
+
+  // Checked before the request is validated, so outside demo mode every fault route answers the same 404.
+  const demoOnly = async () => {
+    services.operations.faultSwitches();
+  };
+
+  app.get(
+    '/v1/admin/emulator-faults',
+    {
+      onRequest: operatorOnly,
+      preValidation: demoOnly,
+      schema: {
+        operationId: 'listEmulatorFaults',
+        tags: ['admin'],
+        summary: 'Demo mode: every emulated department system with its fault switches',
+        security,
+        response: { 200: Type.Object({ departments: Type.Array(NamedFaultSettings) }), ...errorResponses },
+      },
+    },
+    async () => ({ departments: await services.operations.faultSwitches().list() }),
+  );
+
+  app.put(
+    '/v1/admin/emulator-faults/:name',
+    {
+      onRequest: operatorOnly,
+      preValidation: demoOnly,
+      schema: {
+        operationId: 'setEmulatorFaults',
+        tags: ['admin'],
+        summary: 'Demo mode: change some fault switches of one emulated department system (the others stay as they are)',
+        security,
+        params: FaultSwitchName,
+        body: FaultSettingsChange,
+        response: { 200: NamedFaultSettings, ...errorResponses },
+      },
+    },
+    async (request) => services.operations.faultSwitches().set(request.params.name, request.body),
+  );
+
+  app.delete(
+    '/v1/admin/emulator-faults/:name',
+    {
+      onRequest: operatorOnly,
+      preValidation: demoOnly,
+      schema: {
+        operationId: 'resetEmulatorFaults',
+        tags: ['admin'],
+        summary: 'Demo mode: clear every fault switch of one emulated department system',
+        security,
+        params: FaultSwitchName,
+        response: { 200: NamedFaultSettings, ...errorResponses },
+      },
+    },
+    async (request) => services.operations.faultSwitches().reset(request.params.name),
   );
 }

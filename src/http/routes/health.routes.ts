@@ -8,7 +8,7 @@ const Readiness = Type.Object({
   cities: Type.Integer(),
 });
 
-export function healthRoutes(app: HubApp, { store, catalog }: HubServices): void {
+export function healthRoutes(app: HubApp, { store, catalog, metrics }: HubServices): void {
   app.get(
     '/healthz',
     { schema: { operationId: 'getHealth', tags: ['operations'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
@@ -41,5 +41,19 @@ export function healthRoutes(app: HubApp, { store, catalog }: HubServices): void
         cities: catalog.listCities().length,
       });
     },
+  );
+
+  // Open like /healthz for a scraper on the operators' network: labels name entrances, cities, services and departments, never a person.
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        operationId: 'getMetrics',
+        tags: ['operations'],
+        summary: 'Prometheus metrics: API requests by entrance and service, department calls and latency, cache lookups, breakers, the process',
+        response: { 200: Type.String({ description: 'Prometheus text exposition format 0.0.4' }) },
+      },
+    },
+    async (_request, reply) => reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -10,7 +11,7 @@ import type { HubApp } from '../types.ts';
 export const WEB_APP_DIST_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 export interface WebAppOptions {
-  /** The built app (index.html and assets/); defaults to {@link WEB_APP_DIST_DIR}. */
+  /** The built app (index.html, admin/index.html and assets/); defaults to {@link WEB_APP_DIST_DIR}. */
   readonly distDir?: string;
 }
 
@@ -20,8 +21,10 @@ const ALWAYS_REVALIDATE = 'no-cache';
 
 /**
  * Serves the citizen web app at `/app/`: built files as they are, and `index.html` for every other
- * `/app/*` page so the app's own router can take it. Without a build, `/app/*` answers 503
- * `HUTONG_ERR_WEB_APP_NOT_BUILT`. None of it appears in the OpenAPI document.
+ * `/app/*` page so the app's own router can take it. The operator console, a second page of the
+ * same build, is `admin/index.html` for `/admin/` and every `/admin/*` path (its assets are the
+ * app's, under `/app/assets/`). Without a build, both answer 503 `HUTONG_ERR_WEB_APP_NOT_BUILT`.
+ * None of it appears in the OpenAPI document.
  *
  * @example
  *   webAppRoutes(app)                                  // serves web/dist
@@ -35,6 +38,22 @@ export function webAppRoutes(app: HubApp, options: WebAppOptions = {}): void {
   app.get('/app', { schema: { hide: true } }, async (request, reply) => {
     const query = request.url.indexOf('?');
     return reply.redirect(`/app/${query < 0 ? '' : request.url.slice(query)}`, 301);
+  });
+
+  const consoleFile = path.join(distDir, 'admin', 'index.html');
+  app.get('/admin', { schema: { hide: true } }, async (request, reply) => {
+    const query = request.url.indexOf('?');
+    return reply.redirect(`/admin/${query < 0 ? '' : request.url.slice(query)}`, 301);
+  });
+  // The console routes its own pages; the path never picks a file, so nothing outside the build is reachable.
+  app.get('/admin/*', { schema: { hide: true } }, async (_request, reply) => {
+    let page: Buffer;
+    try {
+      page = await readFile(consoleFile);
+    } catch {
+      throw hutongError('HUTONG_ERR_WEB_APP_NOT_BUILT', 'The operator console has not been built on this hub; run npm run build:web (npm install and npm start build it too)');
+    }
+    return reply.header('cache-control', ALWAYS_REVALIDATE).type('text/html; charset=utf-8').send(page);
   });
 
   app.register(

@@ -1,0 +1,91 @@
+import { hutongError } from '../errors.ts';
+
+/** What an emulated department system is told to do wrong (the emulators' `/_admin/faults/{name}`). */
+export interface FaultSettings {
+  readonly latencyMs: number;
+  readonly failRate: number;
+  readonly throttleRate: number;
+  readonly hang: boolean;
+  readonly down: boolean;
+}
+
+export const NO_FAULTS: FaultSettings = Object.freeze({ latencyMs: 0, failRate: 0, throttleRate: 0, hang: false, down: false });
+
+/**
+ * Every department system the emulators can be told to misbehave, by the first path segment of its
+ * endpoints (the SOAP traffic police and every HTTP department emulator). A test keeps this list
+ * equal to the emulators' own, so the hub need not load the emulators to know it.
+ */
+export const FAULT_SWITCH_NAMES: readonly string[] = Object.freeze([
+  'traffic-police',
+  'vehicle-administration',
+  'transport-bureau',
+  'water',
+  'electricity',
+  'gas',
+  'hospital',
+  'social-security',
+  'library',
+  'civil-affairs',
+  'exit-entry',
+  'public-security',
+]);
+
+/**
+ * The emulators' fault switches, reached through the hub so the operator console can flip them.
+ * Only built in demo mode, when the emulators are part of the deployment.
+ *
+ * @example
+ *   const faults = new EmulatorFaults('http://127.0.0.1:4100')
+ *   await faults.set('library', { failRate: 1 })
+ */
+export class EmulatorFaults {
+  readonly #baseUrl: string;
+
+  constructor(emulatorsUrl: string) {
+    this.#baseUrl = emulatorsUrl.replace(/\/+$/, '');
+  }
+
+  /** Every switchable department with its settings; those never set have no faults. */
+  async list(): Promise<Array<{ name: string; settings: FaultSettings }>> {
+    const set = await this.#call<Record<string, Partial<FaultSettings>>>('GET', '/_admin/faults');
+    return FAULT_SWITCH_NAMES.map((name) => ({ name, settings: { ...NO_FAULTS, ...set[name] } }));
+  }
+
+  async set(name: string, changes: Partial<FaultSettings>): Promise<{ name: string; settings: FaultSettings }> {
+    const settings = await this.#call<Partial<FaultSettings>>('POST', `/_admin/faults/${this.#known(name)}`, changes);
+    return { name, settings: { ...NO_FAULTS, ...settings } };
+  }
+
+  async reset(name: string): Promise<{ name: string; settings: FaultSettings }> {
+    await this.#call('DELETE', `/_admin/faults/${this.#known(name)}`);
+    const settings = await this.#call<Partial<FaultSettings>>('GET', `/_admin/faults/${name}`);
+    return { name, settings: { ...NO_FAULTS, ...settings } };
+  }
+
+  #known(name: string): string {
+    if (!FAULT_SWITCH_NAMES.includes(name)) {
+      throw hutongError('HUTONG_ERR_FAULT_SWITCH_NOT_FOUND', `No emulated department "${name}"; one of ${FAULT_SWITCH_NAMES.join(', ')}`);
+    }
+    return name;
+  }
+
+  async #call<T>(method: string, path: string, json?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.#baseUrl}${path}`, {
+        method,
+        ...(json === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }),
+        signal: AbortSignal.timeout(5_000),
+      });
+    } catch (error) {
+      throw hutongError('HUTONG_ERR_EMULATORS_UNAVAILABLE', `The emulators at ${this.#baseUrl} could not be reached`, { cause: error });
+    }
+    const body = (await response.json().catch(() => undefined)) as ({ code?: string; message?: string } & T) | undefined;
+    if (response.status === 400) throw hutongError('HUTONG_ERR_VALIDATION', `The emulators refused the settings: ${body?.message ?? 'invalid'}`);
+    if (!response.ok || body === undefined) {
+      throw hutongError('HUTONG_ERR_EMULATORS_UNAVAILABLE', `The emulators answered ${response.status} to ${method} ${path}${body?.message ? `: ${body.message}` : ''}`);
+    }
+    return body;
+  }
+}
