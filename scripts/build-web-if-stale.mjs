@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Builds the citizen web app (web/ → web/dist) when it has never been built or a source is newer
+// Builds the citizen web app and the operator console (web/ → web/dist) when it has never been built or a source is newer
 // than the build, so that `npm start` always serves the current app without an extra step.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const web = 'web';
-const built = join(web, 'dist', 'index.html');
-const sources = [join(web, 'src'), join(web, 'public'), join(web, 'index.html'), join(web, 'vite.config.ts'), join(web, 'tsconfig.json'), 'package-lock.json'];
+// The older of the two pages decides: a build that stopped half-way is rebuilt.
+const builtPages = [join(web, 'dist', 'index.html'), join(web, 'dist', 'admin', 'index.html')];
+const sources = [join(web, 'src'), join(web, 'public'), join(web, 'index.html'), join(web, 'admin'), join(web, 'vite.config.ts'), join(web, 'tsconfig.json'), 'package-lock.json'];
 
 /** The newest modification time under a file or folder (0 when it does not exist). */
 function newest(path) {
@@ -17,7 +18,7 @@ function newest(path) {
   return readdirSync(path).reduce((latest, name) => Math.max(latest, newest(join(path, name))), stat.mtimeMs);
 }
 
-const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
+const builtAt = Math.min(...builtPages.map((page) => (existsSync(page) ? statSync(page).mtimeMs : 0)));
 const changedAt = Math.max(...sources.map(newest));
 if (builtAt >= changedAt) process.exit(0);
 

@@ -1,0 +1,158 @@
+import { after, before, describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { testEngines } from '../helpers/stores.ts';
+import { assertAccessible, DESKTOP, ensureWebBuild, focused, launchChromium, screenshotBoth, tabTo, watchConsole } from '../helpers/browser.ts';
+
+// An operator at a desk: the console at /admin/, served by a real hub in demo mode, in Chromium.
+
+const ADMIN_TOKEN = 'console-browser-test-token-000001';
+const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800322c) NetType/WIFI Language/zh_CN';
+
+describe('operator console in a browser (1280 × 800)', () => {
+  let built = false;
+  let hub: TestHub;
+  let origin: string;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    built = ensureWebBuild();
+    if (!built) return;
+    hub = await startTestHub(testEngines()[0], { adminToken: ADMIN_TOKEN });
+    await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
+    // Citizens in WeChat look at inspection slots: twice, so the second answer comes from the cache.
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${origin}/v1/cities/shanghai/services/traffic.inspection-booking/slots`, { headers: { 'user-agent': WECHAT_UA } });
+      assert.equal(res.status, 200, await res.text());
+    }
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1, locale: 'zh-CN' });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    watchConsole(page, origin, consoleErrors);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.close();
+  });
+
+  const skipUnlessBuilt = (t: TestContext): boolean => {
+    if (built) return false;
+    t.skip('the web app is not built and could not be built (run npm run build:web)');
+    return true;
+  };
+
+  const nav = () => page.getByRole('navigation', { name: '控制台导航' });
+
+  it('asks for the operator token, refuses a wrong one and opens the overview with the right one', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.goto(`${origin}/admin/`);
+    await page.getByRole('heading', { level: 1, name: '登录运营控制台' }).waitFor();
+    await assertAccessible(page, 'the console login');
+    await page.getByLabel('运营令牌').fill('not-the-operator-token-at-all');
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await page.getByText('令牌未被接受，请重新输入。').waitFor();
+    await screenshotBoth(page, 'console-01-login');
+
+    await page.getByLabel('运营令牌').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: '运行概览' }).waitFor();
+    assert.equal(await page.evaluate<string | null>("sessionStorage.getItem('hutong.admin-token')"), ADMIN_TOKEN);
+    await page.getByRole('img').first().waitFor();
+    await assertAccessible(page, 'the overview');
+    await screenshotBoth(page, 'console-02-overview');
+  });
+
+  it('takes a token from the address once and removes it from there', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    const other = await browser.newPage({ viewport: DESKTOP });
+    try {
+      watchConsole(other, origin, consoleErrors);
+      await other.goto(`${origin}/admin/#token=${ADMIN_TOKEN}`);
+      await other.getByRole('heading', { level: 1, name: '运行概览' }).waitFor();
+      assert.equal(new URL(other.url()).hash, '', 'the token left the address bar');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('shows every department with its breaker and latency, and flips an emulator fault switch', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    // By keyboard: Tab to the navigation link, Enter follows it, the page's heading takes the focus.
+    await tabTo(page, /^部门系统$/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: '部门系统' }).waitFor();
+    assert.equal((await focused(page)).tag, 'h1');
+    assert.equal(await nav().getByRole('link', { name: '部门系统' }).getAttribute('aria-current'), 'page');
+
+    await page.getByLabel('城市', { exact: true }).selectOption('shanghai');
+    const table = page.getByRole('table').first();
+    const row = table.getByRole('row').filter({ hasText: 'vehicle-administration' }).first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /\d/, 'the vehicle office shows its calls');
+
+    const group = page.getByRole('group', { name: /transport-bureau/ });
+    await group.getByLabel('失败率（0–1）').fill('0.5');
+    await group.getByRole('button', { name: '应用' }).click();
+    await group.getByRole('status').getByText('已应用。').waitFor();
+    const faults = (await hub.app.inject({ method: 'GET', url: '/v1/admin/emulator-faults', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json() as {
+      departments: Array<{ name: string; settings: { failRate: number } }>;
+    };
+    assert.equal(faults.departments.find((d) => d.name === 'transport-bureau')?.settings.failRate, 0.5, 'the emulator took the switch');
+    await assertAccessible(page, 'the departments');
+    await screenshotBoth(page, 'console-03-departments');
+    await group.getByRole('button', { name: '重置' }).click();
+    await group.getByRole('status').getByText('已重置为正常。').waitFor();
+  });
+
+  it('shows traffic per entrance and service', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await nav().getByRole('link', { name: '流量' }).click();
+    await page.getByRole('heading', { level: 1, name: '访问流量' }).waitFor();
+    await page.getByRole('img', { name: /微信/ }).first().waitFor();
+    assert.match(await page.locator('main').innerText(), /机动车年检预约/, 'the service the WeChat citizens used is listed by name');
+    await assertAccessible(page, 'the traffic page');
+    await screenshotBoth(page, 'console-04-traffic');
+  });
+
+  it('shows payments and the reconciliation of a day', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await nav().getByRole('link', { name: '支付' }).click();
+    await page.getByRole('heading', { level: 1, name: '支付与对账' }).waitFor();
+    await page.getByLabel('日期').waitFor();
+    await page.getByRole('button', { name: '重新对账' }).waitFor();
+    await assertAccessible(page, 'the payments page');
+    await screenshotBoth(page, 'console-05-payments');
+  });
+
+  it('shows reminders sent', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await nav().getByRole('link', { name: '提醒' }).click();
+    await page.getByRole('heading', { level: 1, name: '提醒' }).waitFor();
+    await page.getByLabel('时间范围').waitFor();
+    await assertAccessible(page, 'the reminders page');
+    await screenshotBoth(page, 'console-06-reminders');
+  });
+
+  it('switches to English', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Reminders' }).waitFor();
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await screenshotBoth(page, 'console-07-overview-english');
+    await page.getByRole('button', { name: '切换到中文' }).click();
+    await page.getByRole('heading', { level: 1, name: '运行概览' }).waitFor();
+  });
+
+  it('wrote nothing to the console as an error', (t) => {
+    if (skipUnlessBuilt(t)) return;
+    assert.deepEqual(consoleErrors, []);
+  });
+});

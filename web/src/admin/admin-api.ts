@@ -1,0 +1,241 @@
+import { useSyncExternalStore } from 'react';
+
+/** A localized name, as the catalog gives it. */
+export interface LocalizedName {
+  readonly zh: string;
+  readonly en: string;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+export interface DepartmentOperations {
+  /** `{cityId}/{departmentId}`, e.g. "shanghai/traffic-police". */
+  readonly department: string;
+  readonly cityId: string;
+  readonly departmentId: string;
+  readonly breaker: BreakerState;
+  readonly inFlight: number;
+  readonly calls: number;
+  readonly failures: number;
+  readonly rejected: number;
+  readonly errorRate: number | null;
+  readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number } | null;
+  readonly lastFailure?: { readonly code: string; readonly at: string };
+  readonly cache: { readonly hits: number; readonly misses: number; readonly stale: number };
+}
+
+/** `GET /v1/admin/operations`: the shield and the traffic since the process started. */
+export interface Operations {
+  readonly since: string;
+  readonly generatedAt: string;
+  readonly departments: readonly DepartmentOperations[];
+  readonly traffic: {
+    readonly byEntrance: readonly { readonly entrance: string; readonly requests: number; readonly errors: number }[];
+    readonly byService: readonly { readonly cityId: string; readonly serviceId: string; readonly requests: number; readonly errors: number }[];
+    readonly byEntranceAndService: readonly { readonly entrance: string; readonly cityId: string; readonly serviceId: string; readonly requests: number }[];
+  };
+  readonly cache: { readonly hits: number; readonly misses: number; readonly stale: number; readonly departmentCalls: number; readonly offloadRatio: number | null };
+  readonly demo: { readonly faultSwitches: boolean };
+}
+
+interface MoneyCounts {
+  readonly count: number;
+  readonly succeededCount: number;
+  readonly succeededFen: number;
+  readonly refundedFen: number;
+}
+
+export interface PaymentSummary {
+  readonly date: string;
+  readonly totals: MoneyCounts;
+  readonly byWallet: readonly (MoneyCounts & { readonly wallet: string })[];
+  readonly byStatus: readonly { readonly status: string; readonly count: number }[];
+  readonly writeBack: { readonly waiting: number; readonly done: number };
+}
+
+export type MismatchKind = 'missing-here' | 'unknown-trade' | 'missing-there' | 'amount-mismatch' | 'refund-mismatch' | 'not-recorded-by-department';
+
+export interface ReconciliationReport {
+  readonly date: string;
+  readonly generatedAt: string;
+  readonly wallets: readonly { readonly wallet: string; readonly statement: string; readonly error?: string; readonly lines: number; readonly matched: number }[];
+  readonly mismatches: readonly {
+    readonly kind: MismatchKind;
+    readonly wallet: string;
+    readonly outTradeNo: string;
+    readonly paymentId?: string;
+    readonly hubAmountFen?: number;
+    readonly walletAmountFen?: number;
+    readonly detail: string;
+  }[];
+}
+
+export interface ReminderCounts {
+  readonly since: string;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+export interface FaultSettings {
+  readonly latencyMs: number;
+  readonly failRate: number;
+  readonly throttleRate: number;
+  readonly hang: boolean;
+  readonly down: boolean;
+}
+
+export interface EmulatorFaults {
+  readonly departments: readonly { readonly name: string; readonly settings: FaultSettings }[];
+}
+
+export interface CatalogItem {
+  readonly id: string;
+  readonly name: LocalizedName;
+}
+
+/** An error answer of the hub (`{ error: { code, message } }`), or a network failure (status 0). */
+export class AdminApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AdminApiError';
+  }
+}
+
+export const NETWORK_ERROR = 'NETWORK_ERROR';
+
+// The operator token lives for this tab only, as the citizen session does.
+const TOKEN_KEY = 'hutong.admin-token';
+
+let token: string | null = readStoredToken();
+/** Why the operator was sent back to the token form (a refused token), shown there. */
+let signOutReason: AdminApiError | null = null;
+const listeners = new Set<() => void>();
+
+function readStoredToken(): string | null {
+  try {
+    return window.sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function changed(): void {
+  for (const listener of listeners) listener();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function saveToken(value: string): void {
+  token = value;
+  signOutReason = null;
+  try {
+    window.sessionStorage.setItem(TOKEN_KEY, value);
+  } catch {
+    // kept in memory for this page only
+  }
+  changed();
+}
+
+/** Forgets the token; `reason` is the hub's refusal, when that is why. */
+export function clearToken(reason: AdminApiError | null = null): void {
+  token = null;
+  signOutReason = reason;
+  try {
+    window.sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // nothing stored
+  }
+  changed();
+}
+
+/**
+ * Takes a token handed over in the address (`/admin/#token=…`), stores it and removes it from the
+ * address bar and the history, before anything renders.
+ */
+export function takeTokenFromFragment(): void {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const given = fragment.get('token');
+  if (given === null) return;
+  if (given.trim() !== '') saveToken(given.trim());
+  window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+}
+
+export function useToken(): { readonly token: string | null; readonly reason: AdminApiError | null } {
+  const current = useSyncExternalStore(subscribe, () => token);
+  const reason = useSyncExternalStore(subscribe, () => signOutReason);
+  return { token: current, reason };
+}
+
+const isAuthRefusal = (status: number) => status === 401 || status === 403;
+
+async function errorOf(response: Response): Promise<AdminApiError> {
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  const error = body?.error;
+  if (error?.code) return new AdminApiError(response.status, error.code, error.message ?? response.statusText);
+  return new AdminApiError(response.status, `HTTP_${response.status}`, response.statusText || `The hub answered ${response.status}`);
+}
+
+interface RequestOptions {
+  readonly method?: 'GET' | 'PUT' | 'DELETE';
+  readonly body?: unknown;
+  readonly signal?: AbortSignal;
+  /** Send the operator token; a refusal of it signs the operator out. Default true. */
+  readonly auth?: boolean;
+  /** Check this token rather than the stored one, without signing out on refusal. */
+  readonly token?: string;
+}
+
+/**
+ * Calls the hub and returns its JSON answer; throws {@link AdminApiError}. A 401/403 to the
+ * stored token clears it, which brings back the token form with the hub's message.
+ *
+ * @example
+ *   const operations = await adminApi<Operations>(adminPaths.operations(), { signal })
+ */
+export async function adminApi<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const auth = options.auth ?? true;
+  const sent = options.token ?? (auth ? token : null);
+  if (auth && !sent) throw new AdminApiError(401, 'HUTONG_ERR_ADMIN_REQUIRED', 'No operator token');
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (auth && sent) headers.authorization = `Bearer ${sent}`;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: options.method ?? 'GET',
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+      credentials: 'same-origin',
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new AdminApiError(0, NETWORK_ERROR, 'The hub could not be reached');
+  }
+  if (!response.ok) {
+    const error = await errorOf(response);
+    // Only a refusal of the token in use signs out; an older request's refusal must not end a newer login.
+    if (auth && isAuthRefusal(response.status) && options.token === undefined && sent === token) clearToken(error);
+    throw error;
+  }
+  return (await response.json()) as T;
+}
+
+const q = encodeURIComponent;
+
+export const adminPaths = {
+  operations: () => '/v1/admin/operations',
+  paymentSummary: (date: string) => `/v1/admin/payments/summary?date=${q(date)}`,
+  reconciliation: (date: string) => `/v1/admin/reconciliation?date=${q(date)}`,
+  reminders: (since?: string) => (since ? `/v1/admin/reminders?since=${q(since)}` : '/v1/admin/reminders'),
+  emulatorFaults: () => '/v1/admin/emulator-faults',
+  emulatorFault: (name: string) => `/v1/admin/emulator-faults/${q(name)}`,
+  cities: () => '/v1/cities',
+  services: (cityId: string) => `/v1/cities/${q(cityId)}/services`,
+} as const;
