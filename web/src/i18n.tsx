@@ -222,6 +222,17 @@ const zh = {
   noTopics: '该城市暂无可订阅的提醒。',
   remindedThrough: (channel: string) => `通过「${channel}」提醒。`,
   remindedDaysBefore: (days: number) => `提前 ${days} 天。`,
+  entranceNames: { alipay: '支付宝', wechat: '微信', taobao: '淘宝', weibo: '微博', web: '网页' } as Readonly<Record<string, string>>,
+  demoTitle: '一个互通，五个入口',
+  demoIntro:
+    '同一个互通网页应用，在支付宝、微信、淘宝、微博和普通浏览器中打开，各自换上所在应用的样式和默认支付方式。选择一个入口，手机框里便是在那个应用中看到的互通。',
+  demoLoginNote: '在框里登录会经过该平台自己的授权页面（此处为模拟的平台）；每个入口的登录各自独立，切换回来仍保持。网页入口用短信验证码登录。',
+  demoSwitcherLabel: '入口',
+  demoCityLabel: '打开时的城市',
+  demoCityNone: '不指定（首页）',
+  demoFrameTitle: (name: string) => `在${name}中打开的互通`,
+  demoNarrowNote: '屏幕较窄，不显示手机框：选一个入口，互通会以该入口在新页面中打开。',
+  demoOpenIn: (name: string) => `以「${name}」入口打开`,
 };
 
 export type Messages = typeof zh;
@@ -445,6 +456,18 @@ const en: Messages = {
   noTopics: 'This city offers no reminders yet.',
   remindedThrough: (channel) => `Reminded through ${channel}.`,
   remindedDaysBefore: (days) => `${days} days ahead.`,
+  entranceNames: { alipay: 'Alipay', wechat: 'WeChat', taobao: 'Taobao', weibo: 'Weibo', web: 'Web' },
+  demoTitle: 'One Hutong, five entrances',
+  demoIntro:
+    "The same Hutong web app opened in Alipay, WeChat, Taobao, Weibo and a plain browser, each time dressed as the app it is in and paying with that app's wallet. Choose an entrance: the phone shows Hutong as a person in that app sees it.",
+  demoLoginNote:
+    "Logging in inside the phone goes through that platform's own authorization page (an emulated platform here); each entrance keeps its own login, still there when you switch back. The web entrance logs in with an SMS code.",
+  demoSwitcherLabel: 'Entrance',
+  demoCityLabel: 'City to open',
+  demoCityNone: 'None (home page)',
+  demoFrameTitle: (name) => `Hutong opened in ${name}`,
+  demoNarrowNote: 'The screen is narrow, so there is no phone frame: choose an entrance and Hutong opens in a new page as that entrance.',
+  demoOpenIn: (name) => `Open as the ${name} entrance`,
 };
 
 const MESSAGES: Record<Lang, Messages> = { zh, en };

@@ -11,6 +11,7 @@ export type Route =
   | { readonly page: 'notifications' }
   | { readonly page: 'service'; readonly cityId: string; readonly serviceId: string }
   | { readonly page: 'pay'; readonly code: string }
+  | { readonly page: 'demo' }
   | { readonly page: 'not-found' };
 
 const listeners = new Set<() => void>();
@@ -55,6 +56,7 @@ export function matchRoute(pathname: string): Route {
   if (pathname === `${BASE}me`) return { page: 'me' };
   if (pathname === `${BASE}bookings`) return { page: 'bookings' };
   if (pathname === `${BASE}notifications`) return { page: 'notifications' };
+  if (pathname === `${BASE}demo`) return { page: 'demo' };
   const service = /^\/app\/cities\/([^/]+)\/services\/([^/]+)\/?$/.exec(pathname);
   if (service) {
     const cityId = decodeSegment(service[1]);
@@ -78,6 +80,8 @@ export const pages = {
   service: (cityId: string, serviceId: string) => `${BASE}cities/${encodeURIComponent(cityId)}/services/${encodeURIComponent(serviceId)}`,
   /** Where a "pay for me" link (`/l/{code}`) lands. */
   pay: (code: string) => `${BASE}pay/${encodeURIComponent(code)}`,
+  /** The app in a phone frame as each entrance shows it, for trying the entrances side by side. */
+  demo: () => `${BASE}demo`,
 } as const;
 
 /** Where a login may send the person afterwards: a page of this app, never another site. */

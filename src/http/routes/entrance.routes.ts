@@ -39,6 +39,13 @@ export function entranceRoutes(app: HubApp, services: HubServices): void {
     login: channel.browserLogin ? { kind: 'redirect' as const, url: `/v1/channels/${channel.id}/authorize` } : { kind: 'sms-code' as const },
   });
 
+  /** An installed entrance a page can be open in: the web, or an app whose platform logs people in through the browser. */
+  const pageEntrance = (channelId: string): Channel => {
+    const channel = services.login.channel(channelId);
+    if (channel.id !== 'web' && !channel.browserLogin) throw hutongError('HUTONG_ERR_CHANNEL_NOT_FOUND', `No entrance "${channelId}" that a web page opens in is installed in this hub`);
+    return channel;
+  };
+
   /** Sends the browser to the platform's authorization page, bound to this browser by a cookie. */
   async function redirectToPlatform(request: FastifyRequest, reply: import('fastify').FastifyReply, channel: Channel, next: string) {
     if (!channel.browserLogin) throw hutongError('HUTONG_ERR_BROWSER_LOGIN_UNSUPPORTED', `The ${channel.id} entrance has no browser login`);
@@ -60,11 +67,21 @@ export function entranceRoutes(app: HubApp, services: HubServices): void {
       schema: {
         operationId: 'getEntrance',
         tags: ['identity'],
-        summary: 'Which entrance this request comes from (by its in-app browser\'s User-Agent), its wallet and how to log in there',
+        summary: 'Which entrance this request comes from (by its in-app browser\'s User-Agent, or the one named), its wallet and how to log in there',
+        description:
+          'With `channel`, describes that installed entrance instead of the User-Agent\'s (a demo page frames the app as each entrance). ' +
+          'It only describes: logging in still goes through that platform\'s own authorization.',
+        querystring: Type.Object(
+          { channel: Type.Optional(Type.String({ maxLength: 32, description: 'an installed entrance a web page can be open in: alipay, wechat, taobao, weibo or web' })) },
+          { additionalProperties: false },
+        ),
         response: { 200: Entrance, ...errorResponses },
       },
     },
-    async (request) => describe(services.login.recognise(request.headers['user-agent'])),
+    async (request) => {
+      const named = request.query.channel;
+      return describe(named === undefined ? services.login.recognise(request.headers['user-agent']) : pageEntrance(named));
+    },
   );
 
   app.get(

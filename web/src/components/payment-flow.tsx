@@ -1,10 +1,10 @@
 import { Fragment, useEffect, useId, useRef, useState } from 'react';
-import { api, ApiError, type Entrance } from '../api.ts';
+import { ApiError } from '../api.ts';
+import { useEntrance } from '../entrance.ts';
 import { yuan } from '../format.ts';
 import { useText } from '../i18n.tsx';
 import { labelOf, WALLET_LABELS } from '../labels.ts';
 import { newIdempotencyKey, paymentApi, walletOrder, type Payment, type Wallet } from '../payments.ts';
-import { useResource } from '../resource.ts';
 import { ErrorNotice, Loading } from './error-notice.tsx';
 
 /** How often an open checkout asks the hub whether it has been paid. */
@@ -94,7 +94,7 @@ export interface PaymentFlowProps {
  */
 export function PaymentFlow({ amountFen, description, start, onPaid, onAlreadyPaid, onDone, showSummary = true }: PaymentFlowProps) {
   const { t, lang } = useText();
-  const entrance = useResource('entrance', (signal) => api<Entrance>('/v1/entrance', { signal }));
+  const entrance = useEntrance();
   const preferred = entrance.data?.preferredWallet;
   const wallets = walletOrder(preferred);
   const [chosen, setChosen] = useState<Wallet | null>(null);

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, startSession, type Entrance, type LoginCodeSent, type Tokens } from '../api.ts';
 import { ErrorNotice, Loading } from '../components/error-notice.tsx';
+import { useEntrance } from '../entrance.ts';
 import { useText } from '../i18n.tsx';
 import { navigate, safeNext, useLocation } from '../router.tsx';
-import { useResource } from '../resource.ts';
 import { useSession } from '../session.ts';
 
 /** The plain web entrance's login, for hubs that do not describe their entrances. */
@@ -164,7 +164,7 @@ export function LoginPage() {
   const { search } = useLocation();
   const next = safeNext(search.get('next'));
   const session = useSession();
-  const entranceResource = useResource('entrance', (signal) => api<Entrance>('/v1/entrance', { signal }));
+  const entranceResource = useEntrance();
   // A hub that does not describe its entrances still has the web entrance's SMS login.
   const entrance = entranceResource.error?.code === 'HUTONG_ERR_ROUTE_NOT_FOUND' ? WEB_ENTRANCE : entranceResource.data;
 
