@@ -363,13 +363,17 @@ export class RecordsService {
     const items: Array<Record<string, unknown>> = [];
     const sources: RecordSourceStatus[] = [];
     const errors: HutongError[] = [];
+    // An action (renewLoan…) names the identifier a record is held under: such records say which one.
+    const takesActions = entry.service.functions.some((f) => f.kind === 'action');
     outcomes.forEach((outcome, i) => {
       const { departmentId, identifier } = calls[i];
       const shown = identifier ? toLinkedIdentifier(identifier) : undefined;
       const about = shown ? { identifierId: shown.id, identifier: shown.display } : {};
       if (outcome.status === 'fulfilled') {
         const answer = outcome.value;
-        items.push(...(answer.value as Array<Record<string, unknown>>));
+        const records = answer.value as Array<Record<string, unknown>>;
+        // Copies: the shield's cached answer stays as the department gave it.
+        items.push(...(takesActions && shown ? records.map((record) => ({ ...record, identifierId: shown.id })) : records));
         sources.push({
           departmentId,
           ...about,

@@ -258,3 +258,35 @@ export const apiPath = {
   records: (cityId: string, serviceId: string) => `/v1/cities/${encodeURIComponent(cityId)}/services/${encodeURIComponent(serviceId)}/records`,
   consent: (scope: string) => `/v1/me/consents/${encodeURIComponent(scope)}`,
 } as const;
+
+/** One service of "My City" (`getDashboard`): its records and how fresh they are. */
+export interface DashboardSection {
+  readonly serviceId: string;
+  readonly name: LocalizedName;
+  readonly recordType: string;
+  readonly status: 'ok' | 'stale' | 'partial' | 'unavailable';
+  readonly ageSeconds?: number;
+  readonly items: readonly ServiceRecord[];
+  readonly sources: readonly SourceStatus[];
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface Dashboard {
+  readonly cityId: string;
+  readonly generatedAt: string;
+  readonly sections: readonly DashboardSection[];
+  /** Services the citizen could see after linking an identifier (and so consenting to its scope). */
+  readonly suggestions: readonly { readonly serviceId: string; readonly identifierKind: string; readonly consentScope?: string }[];
+}
+
+/** The answer of `performServiceAction`: what the department made of the record. */
+export interface ServiceActionResult {
+  readonly action: string;
+  readonly result: ServiceRecord;
+}
+
+export const cityApiPath = {
+  dashboard: (cityId: string) => `/v1/cities/${encodeURIComponent(cityId)}/dashboard`,
+  action: (cityId: string, serviceId: string, action: string) =>
+    `/v1/cities/${encodeURIComponent(cityId)}/services/${encodeURIComponent(serviceId)}/actions/${encodeURIComponent(action)}`,
+} as const;

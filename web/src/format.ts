@@ -18,7 +18,7 @@ export function formatTime(value: string): string {
 }
 
 /** Field names that are bookkeeping rather than something a person reads. */
-const HIDDEN_FIELDS = new Set(['cityId', 'geometry', 'segmentId', 'slotId', 'serviceId']);
+const HIDDEN_FIELDS = new Set(['cityId', 'geometry', 'segmentId', 'slotId', 'serviceId', 'identifierId']);
 /** Fields whose values are codes from a fixed list, shown by their label. */
 const ENUM_FIELDS = new Set(['status', 'recordedBy', 'utility', 'level', 'stage']);
 
@@ -70,4 +70,14 @@ export function formatChinaTime(value: string): string {
   if (Number.isNaN(date.getTime())) return value;
   const part = (type: string) => chinaTimeParts.formatToParts(date).find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+}
+
+/** Today's date "YYYY-MM-DD" in China's zone, where due dates are written. */
+export function chinaToday(now: Date = new Date()): string {
+  return formatChinaTime(now.toISOString()).slice(0, 10);
+}
+
+/** Days from today (China) to a date "YYYY-MM-DD": 0 today, negative when it has passed. */
+export function daysUntil(date: string, now: Date = new Date()): number {
+  return Math.round((Date.parse(`${date.slice(0, 10)}T00:00:00Z`) - Date.parse(`${chinaToday(now)}T00:00:00Z`)) / 86_400_000);
 }

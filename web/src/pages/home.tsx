@@ -1,5 +1,7 @@
-import { api, apiPath, type City, type CityService, type Entrance } from '../api.ts';
+import { api, apiPath, type City, type CityService } from '../api.ts';
 import { ErrorNotice, Loading } from '../components/error-notice.tsx';
+import { MyCity } from '../components/my-city.tsx';
+import { useEntrance } from '../entrance.ts';
 import { rememberCity, rememberedCity } from '../city-choice.ts';
 import { useText } from '../i18n.tsx';
 import { CATEGORY_LABELS, FUNCTION_LABELS, labelOf, WALLET_LABELS } from '../labels.ts';
@@ -7,10 +9,11 @@ import { useResource } from '../resource.ts';
 import { Link, navigate, pages, useLocation } from '../router.tsx';
 import { useSession } from '../session.ts';
 
-function EntranceCard() {
+/** The entrance this page is open in, and a login that comes back to the city on screen. */
+function EntranceCard({ cityId }: { cityId: string | null }) {
   const { t, pick, lang } = useText();
   const session = useSession();
-  const entrance = useResource('entrance', (signal) => api<Entrance>('/v1/entrance', { signal }));
+  const entrance = useEntrance();
   return (
     <section className="card entrance" aria-labelledby="entrance-title">
       <h2 id="entrance-title">{t.entranceTitle}</h2>
@@ -30,7 +33,7 @@ function EntranceCard() {
         ) : (
           <>
             <span className="badge">{t.notLoggedIn}</span>{' '}
-            <Link to={pages.login(pages.home(rememberedCity() ?? undefined))}>{t.logIn}</Link>
+            <Link to={pages.login(pages.home(cityId ?? undefined))}>{t.logIn}</Link>
           </>
         )}
       </p>
@@ -103,14 +106,16 @@ export function HomePage() {
   const cities = useResource('cities', (signal) => api<{ items: City[] }>(apiPath.cities(), { signal }));
   const chosenId = search.get('city') ?? rememberedCity();
   const chosen = cities.data?.items.find((city) => city.id === chosenId) ?? null;
+  const session = useSession();
   return (
     <>
       <h1 tabIndex={-1}>{t.homeTitle}</h1>
       <p className="intro">{t.homeIntro}</p>
-      <EntranceCard />
+      <EntranceCard cityId={chosenId} />
       {cities.loading ? <Loading /> : null}
       {cities.error ? <ErrorNotice error={cities.error} onRetry={cities.reload} /> : null}
       {cities.data ? <CityPicker cities={cities.data.items} chosen={chosen?.id ?? null} /> : null}
+      {chosen && session ? <MyCity city={chosen} citizenKey={session.citizenId ?? 'citizen'} /> : null}
       {chosen ? <ServiceList city={chosen} /> : cities.data ? <p className="muted">{t.pickCityFirst}</p> : null}
     </>
   );

@@ -5,9 +5,11 @@ import { ErrorNotice, Loading } from '../components/error-notice.tsx';
 import { RecordsGuidance } from '../components/guidance.tsx';
 import { PayShareLink } from '../components/pay-share.tsx';
 import { PaymentFlow } from '../components/payment-flow.tsx';
-import { RecordCard } from '../components/record-card.tsx';
+import { RecordView } from '../components/record-views.tsx';
+import { RoadConditions } from '../components/road-conditions.tsx';
 import { Sheet as SheetDialog } from '../components/sheet.tsx';
 import { useText } from '../i18n.tsx';
+import { useServiceText } from '../texts/services.ts';
 import { takesBookings } from '../bookings.ts';
 import { CATEGORY_LABELS, DEPARTMENT_LABELS, FUNCTION_LABELS, IDENTIFIER_LABELS, labelOf } from '../labels.ts';
 import { payableAmount, paymentApi, type PayableRef } from '../payments.ts';
@@ -90,7 +92,16 @@ function Records({ cityId, service, citizenKey }: { cityId: string; service: Cit
       {records.data.items.length === 0 ? <p className="muted">{t.noRecords}</p> : null}
       <div className="records" aria-busy={records.loading}>
         {records.data.items.map((record, index) => (
-          <RecordCard key={typeof record.id === 'string' ? record.id : index} record={record} actions={actionsFor(record)} />
+          <RecordView
+            key={typeof record.id === 'string' ? record.id : index}
+            cityId={cityId}
+            serviceId={serviceId}
+            recordType={records.data!.recordType}
+            record={record}
+            sources={records.data!.sources}
+            actions={actionsFor(record)}
+            onChanged={reload}
+          />
         ))}
       </div>
       {sheetView}
@@ -152,6 +163,7 @@ function Share({ cityId, service }: { cityId: string; service: CityService }) {
 
 export function ServicePage({ cityId, serviceId }: { cityId: string; serviceId: string }) {
   const { t, pick, lang } = useText();
+  const s = useServiceText();
   const session = useSession();
   const { href } = useLocation();
   const city = useResource(`city:${cityId}`, (signal) => api<City>(apiPath.city(cityId), { signal }));
@@ -197,8 +209,10 @@ export function ServicePage({ cityId, serviceId }: { cityId: string; serviceId: 
             <BookingPanel cityId={cityId} service={service} />
           ) : (
           <section className="card" aria-labelledby="records-title">
-            <h2 id="records-title">{t.recordsTitle}</h2>
-            {session ? (
+            <h2 id="records-title">{service.recordType === 'RoadCondition' ? s.routeTitle : t.recordsTitle}</h2>
+            {session && service.recordType === 'RoadCondition' ? (
+              <RoadConditions cityId={cityId} serviceId={service.id} />
+            ) : session ? (
               <Records cityId={cityId} service={service} citizenKey={session.citizenId ?? 'citizen'} />
             ) : (
               <>

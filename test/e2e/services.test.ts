@@ -1,0 +1,245 @@
+import { after, before, describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
+import { testEngines } from '../helpers/stores.ts';
+import { WEB_APP_DIST_DIR } from '../../src/http/routes/web-app.routes.ts';
+import { demoCitizen, type DemoCitizen } from '../../src/demo/demo-citizens.ts';
+import { generateLibraryLoans, renewalRefusal } from '../../emulators/departments/library/records.ts';
+import { generatePermitApplications } from '../../emulators/departments/exit-entry/records.ts';
+import { generateInsuranceSummary } from '../../emulators/departments/social-security/records.ts';
+
+// Every seed service by clicking, in a phone-sized Chromium: My City, renewing a loan, a route's
+// road conditions, social insurance and a permit's progress. Code run in the page is given as
+// strings: this project's TypeScript has no DOM types.
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve('test/e2e/screenshots');
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+const SHANGHAI = { id: 'shanghai', regionCode: '310000', platePrefix: '沪A' };
+const servicePath = (serviceId: string) => `/app/cities/shanghai/services/${serviceId}`;
+
+/** A Shanghai demo resident with a loan the library renews today, a permit application and social insurance. */
+function residentForEveryService(): DemoCitizen {
+  for (let n = 1; n <= 200; n++) {
+    const person = demoCitizen(n, SHANGHAI);
+    const renewable = generateLibraryLoans('shanghai', person.libraryCard, REFERENCE_DATE).loans.some((loan) => renewalRefusal(loan) === undefined);
+    const permits = generatePermitApplications('shanghai', person.nationalId, REFERENCE_DATE).length > 0;
+    const insured = generateInsuranceSummary('shanghai', person.nationalId, REFERENCE_DATE) !== undefined;
+    if (renewable && permits && insured) return person;
+  }
+  throw new Error('no Shanghai demo resident has a renewable loan, a permit application and social insurance');
+}
+
+/** A date "YYYY-MM-DD" moved by whole days. */
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+describe('every seed service by clicking (390 × 844, and 1280 × 800 screenshots)', () => {
+  const person = residentForEveryService();
+  let built = false;
+  let hub: TestHub;
+  let origin: string;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    built = existsSync(path.join(WEB_APP_DIST_DIR, 'index.html'));
+    if (!built) return;
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it (apt-get install -y chromium)`);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    hub = await startTestHub(testEngines()[0]);
+    await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, locale: 'zh-CN', hasTouch: true });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('console', (message) => {
+      if (message.type() !== 'error' || !page.url().startsWith(`${origin}/app/`)) return;
+      // Chromium logs every 4xx answer as an error; the API's refusals are answers the page shows.
+      const apiRefusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()) && message.location().url.startsWith(`${origin}/v1/`);
+      if (!apiRefusal) consoleErrors.push(`${message.text()} (${message.location().url}) on ${page.url()}`);
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.close();
+  });
+
+  const skipUnlessBuilt = (t: TestContext): boolean => {
+    if (built) return false;
+    t.skip('the web app is not built (npx vite build --config web/vite.config.ts)');
+    return true;
+  };
+
+  /** The whole page as a phone and as a desktop show it: `<name>-390.png`, `<name>-1280.png`. */
+  const shoot = async (name: string) => {
+    for (const size of [PHONE, DESKTOP]) {
+      await page.setViewportSize(size);
+      await page.evaluate('window.scrollTo(0, 0)');
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${size.width}.png`), fullPage: true });
+    }
+    await page.setViewportSize(PHONE);
+  };
+
+  it('logs in with an SMS code, proves the real name, links a plate and a library card', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.goto(`${origin}/app/login?next=${encodeURIComponent('/app/me')}`);
+    await page.getByLabel('手机号').fill(person.phone);
+    await page.getByRole('button', { name: '获取验证码' }).click();
+    await page.getByLabel('验证码').waitFor();
+    const code = /\d{6}/.exec(hub.emulators.sms.inbox(person.phone).at(-1)?.text ?? '')?.[0];
+    assert.ok(code, `no login code reached ${person.phone}`);
+    await page.getByLabel('验证码').fill(code);
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await page.waitForURL(`${origin}/app/me`);
+
+    const realName = page.getByRole('region', { name: '实名认证' });
+    await realName.getByLabel('姓名').fill(person.name);
+    await realName.getByLabel('身份证号').fill(person.nationalId);
+    await realName.getByRole('checkbox').check();
+    await realName.getByRole('button', { name: '提交认证' }).click();
+    await realName.getByText('已通过公安部门核验', { exact: false }).waitFor();
+
+    const link = page.getByRole('region', { name: '绑定证件', exact: true });
+    for (const [kind, value] of [['plate', person.plate], ['library-card', person.libraryCard]] as const) {
+      await link.getByLabel('证件类型').selectOption(kind);
+      if (kind === 'library-card') await link.getByLabel('所在城市').selectOption('shanghai');
+      await link.getByLabel('号码').fill(value);
+      await link.getByRole('checkbox').check();
+      await link.getByRole('button', { name: '绑定' }).click();
+      await link.getByRole('status').filter({ hasText: '已绑定' }).waitFor();
+    }
+    const linked = page.getByRole('region', { name: '已绑定证件' });
+    await linked.getByText('车牌号').waitFor();
+    await linked.getByText('借书证').waitFor();
+  });
+
+  it('sees My City: each section with its status in words, the age of its data and a summary; suggestions lead to Me', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.goto(`${origin}/app/?city=shanghai`);
+    const myCity = page.getByRole('region', { name: '我的城市' });
+    const sections = myCity.locator('li[data-service-id]');
+    await sections.first().waitFor();
+    // A department slower than the dashboard's deadline misses this answer and fills the cache for the next: reload.
+    for (let attempt = 0; attempt < 3 && (await myCity.locator('li[data-status="unavailable"]').count()) > 0; attempt++) {
+      await myCity.getByRole('button', { name: '刷新' }).click();
+      await myCity.getByRole('button', { name: '刷新' }).waitFor();
+    }
+    const ids = await Promise.all((await sections.all()).map((item) => item.getAttribute('data-service-id')));
+    for (const id of ['culture.library-loans', 'traffic.violations', 'traffic.licence', 'social.insurance', 'civil.exit-entry-progress']) {
+      assert.ok(ids.includes(id), `My City shows ${id}: ${ids.join(', ')}`);
+    }
+    for (const text of await sections.allInnerTexts()) {
+      assert.match(text, /正常|缓存数据|部分数据|暂不可用/, `a status in words: ${text}`);
+      if (!text.includes('暂不可用')) assert.match(text, /刚刚更新|\d+ 分钟前更新|\d+ 小时前更新/, `the age of the data: ${text}`);
+    }
+    const loans = sections.filter({ has: page.getByRole('link', { name: '图书借阅与续借' }) });
+    assert.match(await loans.innerText(), /本书|借阅中/, 'the loans are summed up in a line');
+    assert.match(await sections.filter({ has: page.getByRole('link', { name: '驾驶证记分与状态' }) }).innerText(), /剩余 \d+ 分|暂无记录/);
+    // No utility account linked: the bills are suggested, with the way to link one.
+    const suggestion = myCity.locator('.suggestions li').filter({ hasText: '水电燃气账单与缴费' });
+    assert.equal(await suggestion.getByRole('link', { name: '前往「我的」' }).getAttribute('href'), '/app/me');
+    await shoot('my-city');
+
+    await myCity.getByRole('button', { name: '刷新' }).click();
+    await myCity.getByRole('button', { name: '刷新' }).waitFor();
+    await sections.first().waitFor();
+  });
+
+  it('renews a library loan and sees its new due date', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.getByRole('region', { name: '我的城市' }).getByRole('link', { name: '图书借阅与续借' }).click();
+    await page.waitForURL(`${origin}${servicePath('culture.library-loans')}`);
+    const records = page.getByRole('region', { name: '我的记录' });
+    const card = records.locator('article').filter({ has: page.getByRole('button', { name: '续借', disabled: false }) }).first();
+    await card.waitFor();
+    const recordId = await card.getAttribute('data-record-id');
+    const dueBefore = /应还日期\s*(\d{4}-\d{2}-\d{2})/.exec(await card.innerText())?.[1];
+    assert.ok(dueBefore, 'the card shows the due date');
+    const expected = addDays(dueBefore, 30);
+
+    await card.getByRole('button', { name: '续借' }).click();
+    const renewed = records.locator(`article[data-record-id="${recordId}"]`);
+    await renewed.getByRole('status').filter({ hasText: `续借成功，新的应还日期：${expected}` }).waitFor();
+    // The list was loaded again from the library: the card itself shows the new date.
+    await renewed.locator('.fields').getByText(expected).waitFor();
+    await shoot('library-renewed');
+  });
+
+  it('picks a route from named places and sees its road segments in order, with their conditions', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.goto(`${origin}${servicePath('traffic.road-conditions')}`);
+    const roads = page.getByRole('region', { name: '路线路况' });
+    // Without a route: every reported road, the worst first.
+    const cityRoads = roads.getByRole('region', { name: '全市路况（拥堵在前）' }).locator('li.road');
+    await cityRoads.first().waitFor();
+    const severity = { free: 0, slow: 1, congested: 2, blocked: 3 } as Record<string, number>;
+    const levels = (await Promise.all((await cityRoads.all()).map((item) => item.getAttribute('data-level')))) as string[];
+    assert.deepEqual(levels, [...levels].sort((a, b) => severity[b]! - severity[a]!), 'the worst roads come first');
+
+    const from = roads.getByLabel('起点');
+    const to = roads.getByLabel('终点');
+    const places = await from.locator('option:not([disabled])').allTextContents();
+    assert.ok(places.includes('延安高架路（西端）') && places.includes('延安高架路（东端）'), `named places: ${places.join(', ')}`);
+    assert.ok(places.every((p) => !/\d+\.\d+/.test(p)), 'no coordinates to type or read');
+    await from.selectOption({ label: '延安高架路（西端）' });
+    await to.selectOption({ label: '延安高架路（东端）' });
+    await roads.getByRole('button', { name: '查看沿途路况' }).click();
+
+    const route = roads.getByRole('region', { name: '延安高架路（西端） → 延安高架路（东端）' });
+    const segments = route.locator('ol > li.road');
+    await segments.first().waitFor();
+    const texts = await segments.allInnerTexts();
+    for (const text of texts) assert.match(text, /畅通|缓行|拥堵|严重拥堵/, `a level in words: ${text}`);
+    for (const text of texts) assert.match(text, /\d+\.\d km\/h/, `a speed: ${text}`);
+    // Along Yan'an Elevated Road from its west end: its four segments, west to east; crossing roads are only nearby.
+    const yanan = texts.filter((text) => text.includes('延安高架路')).map((text) => Number(/第 (\d+) 段/.exec(text)?.[1]));
+    assert.deepEqual(yanan, [1, 2, 3, 4], `all four segments, in the order met: ${texts.join(' | ')}`);
+    await route.getByText(/^数据时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/).waitFor();
+    await shoot('road-conditions');
+  });
+
+  it('shows social insurance with months paid and balances in yuan', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.goto(`${origin}${servicePath('social.insurance')}`);
+    const card = page.getByRole('region', { name: '我的记录' }).locator('article').first();
+    await card.waitFor();
+    const text = await card.innerText();
+    assert.match(text, /累计缴费\s*\d+ 个月/);
+    assert.match(text, /养老账户余额\s*¥[\d,]+\.\d{2}/);
+    assert.match(text, /正常参保|暂停缴费/);
+    await shoot('social-insurance');
+  });
+
+  it('shows an exit-entry application as steps, the current one marked', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.goto(`${origin}${servicePath('civil.exit-entry-progress')}`);
+    const card = page.getByRole('region', { name: '我的记录' }).locator('article').first();
+    await card.waitFor();
+    const steps = card.getByRole('list', { name: /办理进度$/ }).getByRole('listitem');
+    assert.ok((await steps.count()) >= 3);
+    const current = card.locator('li[aria-current="step"]');
+    assert.equal(await current.count(), 1, 'one current step');
+    assert.match(await current.innerText(), /当前/);
+    await shoot('permit-progress');
+  });
+
+  it('wrote nothing to the console as an error', (t) => {
+    if (skipUnlessBuilt(t)) return;
+    assert.deepEqual(consoleErrors, []);
+  });
+});
