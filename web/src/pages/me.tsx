@@ -1,13 +1,34 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, apiPath, startSession, type City, type ConsentState, type LinkedIdentifier, type Me, type RealNameResult } from '../api.ts';
 import { ErrorNotice, Loading } from '../components/error-notice.tsx';
 import { rememberedCity } from '../city-choice.ts';
 import { formatTime } from '../format.ts';
 import { useText } from '../i18n.tsx';
-import { CHANNEL_LABELS, DEPARTMENT_LABELS, IDENTIFIER_LABELS, labelOf, UTILITY_ISSUERS } from '../labels.ts';
-import { useResource } from '../resource.ts';
+import { CATEGORY_LABELS, CHANNEL_LABELS, DEPARTMENT_LABELS, IDENTIFIER_LABELS, labelOf, UTILITY_ISSUERS } from '../labels.ts';
+import { useResource, type Resource } from '../resource.ts';
 import { Link, navigate, pages } from '../router.tsx';
 import { clearSession, useSession } from '../session.ts';
+import { useMeText } from '../texts/me.ts';
+import '../styles/me.css';
+
+/** One consent as `listConsents` reports it in `history`, standing or withdrawn. */
+interface ConsentRecord {
+  readonly channel: string;
+  readonly scope: string;
+  readonly textVersion: string;
+  readonly grantedAt: string;
+  readonly revokedAt?: string;
+}
+
+/** The answer of `listConsents`, `grantConsent` and `revokeConsent`. */
+interface ConsentOverview extends ConsentState {
+  readonly history: readonly ConsentRecord[];
+}
+
+/** Where "My City" sends a person who still has to consent; the section below carries this id. */
+const DATA_ACCESS_ID = 'data-access';
+
+const asApiError = (failure: unknown): ApiError => (failure instanceof ApiError ? failure : new ApiError(0, 'UNEXPECTED', String(failure)));
 
 /** Runs a form's call, keeping its busy state, error and success message. */
 function useSubmission() {
@@ -21,7 +42,7 @@ function useSubmission() {
     try {
       setDone(await call());
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, 'UNEXPECTED', String(failure)));
+      setError(asApiError(failure));
     } finally {
       setBusy(false);
     }
@@ -163,6 +184,281 @@ function LinkIdentifierForm({ consentVersion, onLinked }: { consentVersion: stri
   );
 }
 
+/** The latest consent of one scope in this entrance, standing or withdrawn. */
+function latestConsent(history: readonly ConsentRecord[], channel: string, scope: string): ConsentRecord | undefined {
+  return history.filter((c) => c.channel === channel && c.scope === scope).sort((a, b) => b.grantedAt.localeCompare(a.grantedAt))[0];
+}
+
+/** Which kinds of data the entrance in use may read: one switch per scope, withdrawals confirmed first. */
+function DataAccess({ consents }: { consents: Resource<ConsentOverview> }) {
+  const m = useMeText();
+  const { lang } = useText();
+  // The answer of the last change, kept until the list is loaded again.
+  const [answer, setAnswer] = useState<{ base: ConsentOverview | undefined; state: ConsentOverview } | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const [pending, setPending] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [askDisconnect, setAskDisconnect] = useState(false);
+  const [disconnecting, setDisconnecting] = useState(false);
+  const sectionRef = useRef<HTMLElement>(null);
+  const state = answer && answer.base === consents.data ? answer.state : consents.data;
+  const ready = state !== undefined;
+
+  // Opened from a "consent to see more" link: bring the section into view once it has content.
+  useEffect(() => {
+    if (!ready || window.location.hash !== `#${DATA_ACCESS_ID}`) return;
+    sectionRef.current?.scrollIntoView({ block: 'start' });
+    sectionRef.current?.focus({ preventScroll: true });
+  }, [ready]);
+
+  const entrance = state ? labelOf(CHANNEL_LABELS, state.channel, lang) : '';
+  const scopeName = (scope: string) => labelOf(CATEGORY_LABELS, scope, lang);
+  const switchId = (scope: string) => `consent-${scope}`;
+
+  const change = async (scope: string, grant: boolean) => {
+    if (!state) return;
+    setPending(scope);
+    setError(null);
+    setDone(null);
+    try {
+      const next = await api<ConsentOverview>(
+        apiPath.consent(scope),
+        grant ? { method: 'PUT', auth: true, body: { textVersion: state.currentTextVersion } } : { method: 'DELETE', auth: true },
+      );
+      setAnswer({ base: consents.data, state: next });
+      setDone(grant ? m.grantDone(entrance, scopeName(scope)) : m.withdrawDone(entrance, scopeName(scope)));
+    } catch (failure) {
+      setError(asApiError(failure));
+    } finally {
+      setPending(null);
+      setConfirming(null);
+      document.getElementById(switchId(scope))?.focus();
+    }
+  };
+
+  const onSwitch = (scope: string, on: boolean) => {
+    if (pending !== null || disconnecting) return;
+    if (on) {
+      setConfirming(null);
+      void change(scope, true);
+      return;
+    }
+    setError(null);
+    setDone(null);
+    setConfirming(scope);
+  };
+
+  const keep = (scope: string) => {
+    setConfirming(null);
+    document.getElementById(switchId(scope))?.focus();
+  };
+
+  const disconnect = async () => {
+    setDisconnecting(true);
+    setError(null);
+    setDone(null);
+    try {
+      await api<unknown>('/v1/me/consents', { method: 'DELETE', auth: true });
+    } catch (failure) {
+      setError(asApiError(failure));
+      setDisconnecting(false);
+      return;
+    }
+    // The hub ended every session of this entrance, this one too: leave as a logout does.
+    clearSession();
+    navigate(pages.home(), { replace: true });
+  };
+
+  const status = pending ? (confirming === pending ? m.withdrawing(scopeName(pending)) : m.granting(scopeName(pending))) : disconnecting ? m.disconnecting : done;
+
+  return (
+    <section id={DATA_ACCESS_ID} ref={sectionRef} tabIndex={-1} className="card data-access" aria-labelledby="data-access-title" aria-busy={pending !== null || disconnecting}>
+      <h2 id="data-access-title">{m.dataAccessTitle}</h2>
+      {consents.error && !state ? <ErrorNotice error={consents.error} onRetry={consents.reload} /> : null}
+      {!state && !consents.error ? <Loading /> : null}
+      {state ? (
+        <>
+          <p className="hint">{m.dataAccessIntro}</p>
+          <h3 id="data-access-entrance">{m.entranceReads(entrance)}</h3>
+          <p className="consent-sentence" id="data-access-sentence">
+            {m.consentSentence(entrance, state.currentTextVersion)}
+          </p>
+          <ul className="consent-list" aria-labelledby="data-access-entrance">
+            {state.scopes.map(({ scope, granted }) => {
+              const id = switchId(scope);
+              const latest = latestConsent(state.history, state.channel, scope);
+              const when = granted && latest ? m.grantedAt(formatTime(latest.grantedAt)) : !granted && latest?.revokedAt ? m.withdrawnAt(formatTime(latest.revokedAt)) : null;
+              return (
+                <li key={scope} className="consent-row" data-granted={granted}>
+                  <div className="consent-line">
+                    <div className="consent-text">
+                      <label htmlFor={id} className="consent-name">
+                        {scopeName(scope)}
+                      </label>
+                      <span id={`${id}-state`} className="consent-state">
+                        <span className={granted ? 'badge badge-ok' : 'badge'}>{granted ? m.granted : m.notGranted}</span>
+                        {when ? <span className="muted"> · {when}</span> : null}
+                      </span>
+                    </div>
+                    <input
+                      id={id}
+                      type="checkbox"
+                      role="switch"
+                      className="switch"
+                      checked={granted}
+                      // aria-disabled, not disabled: the switch keeps the focus while its change is sent
+                      aria-disabled={pending !== null || disconnecting}
+                      aria-describedby={granted ? `${id}-state` : `${id}-state data-access-sentence`}
+                      onChange={(event) => onSwitch(scope, event.target.checked)}
+                    />
+                  </div>
+                  {confirming === scope ? (
+                    <div className="inline-confirm" role="group" aria-labelledby={`${id}-question`}>
+                      <p id={`${id}-question`}>{m.withdrawQuestion(entrance, scopeName(scope))}</p>
+                      <div className="inline-confirm-buttons">
+                        <button type="button" className="button" autoFocus disabled={pending !== null} onClick={() => void change(scope, false)}>
+                          {m.withdrawYes}
+                        </button>
+                        <button type="button" className="button button-secondary" disabled={pending !== null} onClick={() => keep(scope)}>
+                          {m.withdrawNo}
+                        </button>
+                      </div>
+                    </div>
+                  ) : null}
+                </li>
+              );
+            })}
+          </ul>
+          {error ? <ErrorNotice error={error} /> : null}
+          <p className="notice notice-ok consent-outcome" role="status" hidden={!status}>
+            {status}
+          </p>
+          {askDisconnect ? (
+            <div className="inline-confirm" role="group" aria-labelledby="disconnect-question">
+              <p id="disconnect-question">{m.disconnectQuestion(entrance)}</p>
+              <div className="inline-confirm-buttons">
+                <button type="button" className="button button-danger" autoFocus disabled={disconnecting} onClick={() => void disconnect()}>
+                  {disconnecting ? m.disconnecting : m.disconnectYes}
+                </button>
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  disabled={disconnecting}
+                  onClick={() => {
+                    setAskDisconnect(false);
+                    document.getElementById('disconnect-entrance')?.focus();
+                  }}
+                >
+                  {m.disconnectNo}
+                </button>
+              </div>
+            </div>
+          ) : (
+            <button
+              id="disconnect-entrance"
+              type="button"
+              className="button button-secondary button-wide"
+              disabled={pending !== null}
+              onClick={() => {
+                setConfirming(null);
+                setAskDisconnect(true);
+              }}
+            >
+              {m.disconnect(entrance)}
+            </button>
+          )}
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** The identifiers the citizen linked, each removable after an inline confirmation. */
+function IdentifierList({ identifiers, onRemoved }: { identifiers: readonly LinkedIdentifier[]; onRemoved(): void }) {
+  const { t, lang } = useText();
+  const m = useMeText();
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const { busy, error, done, submit } = useSubmission();
+  const outcomeRef = useRef<HTMLDivElement>(null);
+
+  // The removed row is gone: focus stays in the section, on what happened.
+  useEffect(() => {
+    if (done) outcomeRef.current?.focus();
+  }, [done]);
+
+  const remove = (identifier: LinkedIdentifier, name: string) =>
+    void submit(async () => {
+      await api<void>(`/v1/me/identifiers/${encodeURIComponent(identifier.id)}`, { method: 'DELETE', auth: true });
+      setConfirming(null);
+      onRemoved();
+      return m.removeDone(name);
+    });
+
+  return (
+    <>
+      {identifiers.length === 0 ? <p className="muted">{t.noIdentifiers}</p> : null}
+      <ul className="plain-list identifier-list">
+        {identifiers.map((identifier) => {
+          const kind = labelOf(IDENTIFIER_LABELS, identifier.kind, lang);
+          const name = `${kind} ${identifier.display}`;
+          const nameId = `identifier-${identifier.id}`;
+          return (
+            <li key={identifier.id} className="identifier-row">
+              <div className="identifier-line">
+                <span>
+                  <span id={nameId}>
+                    <strong>{kind}</strong> <code>{identifier.display}</code>
+                  </span>
+                  {identifier.issuer ? <span className="muted"> · {labelOf(DEPARTMENT_LABELS, identifier.issuer.departmentId, lang)}</span> : null}{' '}
+                  <span className={identifier.verified ? 'badge badge-ok' : 'badge'}>{identifier.verified ? t.verified : t.notVerified}</span>
+                </span>
+                {confirming === identifier.id ? null : (
+                  <button
+                    id={`remove-${identifier.id}`}
+                    type="button"
+                    className="button button-secondary button-small"
+                    aria-describedby={nameId}
+                          disabled={busy}
+                    onClick={() => setConfirming(identifier.id)}
+                  >
+                    {m.removeIdentifier}
+                  </button>
+                )}
+              </div>
+              {confirming === identifier.id ? (
+                <div className="inline-confirm" role="group" aria-labelledby={`${nameId}-question`}>
+                  <p id={`${nameId}-question`}>{m.removeQuestion(name)}</p>
+                  <div className="inline-confirm-buttons">
+                    <button type="button" className="button button-danger" autoFocus disabled={busy} onClick={() => remove(identifier, name)}>
+                      {busy ? m.removing : m.removeYes}
+                    </button>
+                    <button
+                      type="button"
+                      className="button button-secondary"
+                      disabled={busy}
+                      onClick={() => {
+                        setConfirming(null);
+                        // the Remove button is back once this renders
+                        requestAnimationFrame(() => document.getElementById(`remove-${identifier.id}`)?.focus());
+                      }}
+                    >
+                      {m.removeNo}
+                    </button>
+                  </div>
+                </div>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+      <div ref={outcomeRef} tabIndex={-1} className="identifier-outcome">
+        <Outcome error={error} done={done} />
+      </div>
+    </>
+  );
+}
+
 function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
   return (
     <section className="card" aria-labelledby={id}>
@@ -175,8 +471,13 @@ function Section({ id, title, children }: { id: string; title: string; children:
 function Profile({ citizenKey }: { citizenKey: string }) {
   const { t, lang } = useText();
   const me = useResource(`me:${citizenKey}`, (signal) => api<Me>('/v1/me', { auth: true, signal }));
-  const consents = useResource(`consents:${citizenKey}`, (signal) => api<ConsentState>('/v1/me/consents', { auth: true, signal }));
+  const consents = useResource(`consents:${citizenKey}`, (signal) => api<ConsentOverview>('/v1/me/consents', { auth: true, signal }));
   const [leaving, setLeaving] = useState(false);
+  // Proving the real name or linking an identifier also consents to the scopes it opens.
+  const reloadAll = () => {
+    me.reload();
+    consents.reload();
+  };
 
   const logout = async () => {
     setLeaving(true);
@@ -226,7 +527,7 @@ function Profile({ citizenKey }: { citizenKey: string }) {
             <span className="muted">{t.realNameVerified(formatTime(profile.realName.verifiedAt))}</span>
           </p>
         ) : consentVersion ? (
-          <RealNameForm consentVersion={consentVersion} onProved={me.reload} />
+          <RealNameForm consentVersion={consentVersion} onProved={reloadAll} />
         ) : consents.error ? (
           <ErrorNotice error={consents.error} onRetry={consents.reload} />
         ) : (
@@ -234,20 +535,12 @@ function Profile({ citizenKey }: { citizenKey: string }) {
         )}
       </Section>
       <Section id="identifiers-title" title={t.identifiersTitle}>
-        {profile.identifiers.length === 0 ? <p className="muted">{t.noIdentifiers}</p> : null}
-        <ul className="plain-list">
-          {profile.identifiers.map((identifier) => (
-            <li key={identifier.id}>
-              <strong>{labelOf(IDENTIFIER_LABELS, identifier.kind, lang)}</strong> <code>{identifier.display}</code>
-              {identifier.issuer ? <span className="muted"> · {labelOf(DEPARTMENT_LABELS, identifier.issuer.departmentId, lang)}</span> : null}{' '}
-              <span className={identifier.verified ? 'badge badge-ok' : 'badge'}>{identifier.verified ? t.verified : t.notVerified}</span>
-            </li>
-          ))}
-        </ul>
+        <IdentifierList identifiers={profile.identifiers} onRemoved={me.reload} />
       </Section>
       <Section id="link-title" title={t.linkTitle}>
-        {consentVersion ? <LinkIdentifierForm consentVersion={consentVersion} onLinked={me.reload} /> : <Loading />}
+        {consentVersion ? <LinkIdentifierForm consentVersion={consentVersion} onLinked={reloadAll} /> : <Loading />}
       </Section>
+      <DataAccess consents={consents} />
       <button type="button" className="button button-secondary button-wide" disabled={leaving} onClick={() => void logout()}>
         {leaving ? t.loggingOut : t.logout}
       </button>
