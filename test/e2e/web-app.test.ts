@@ -1,25 +1,19 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { assertAccessible, ensureWebBuild, focused, launchChromium, PHONE, screenshotBoth, tabTo, watchConsole as collectConsoleErrors } from '../helpers/browser.ts';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
-import { WEB_APP_DIST_DIR } from '../../src/http/routes/web-app.routes.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { generateVehicle } from '../../emulators/departments/vehicle-administration/records.ts';
 import { daysBetween } from '../../src/time-zone.ts';
 
 // A person's phone, in the browser: the citizen web app served by a real hub, driven in Chromium.
-// Code run inside the page is given as strings: this project's TypeScript has no DOM types.
+// Every main screen is saved as a phone and a desktop see it, and checked with axe-core.
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve('test/e2e/screenshots');
-const VIEWPORT = { width: 390, height: 844 };
+const VIEWPORT = PHONE;
 const SERVICE_PATH = '/app/cities/shanghai/services/traffic.violations';
 const SHANGHAI = { id: 'shanghai', regionCode: '310000', platePrefix: '沪A' };
 
@@ -48,15 +42,6 @@ const WALLET_PAY = {
   unionpay: { path: '/unionpay/_demo/pay', payerId: 'payer-1' },
 } as const;
 
-/** Builds the web app when this checkout has no build yet; false when it cannot be built. */
-function ensureWebBuild(): boolean {
-  if (existsSync(path.join(WEB_APP_DIST_DIR, 'index.html'))) return true;
-  const vite = path.resolve('node_modules/vite/bin/vite.js');
-  if (!existsSync(vite)) return false;
-  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
-  return result.status === 0 && existsSync(path.join(WEB_APP_DIST_DIR, 'index.html'));
-}
-
 describe('citizen web app in a browser (390 × 844)', () => {
   let built = false;
   let hub: TestHub;
@@ -69,15 +54,10 @@ describe('citizen web app in a browser (390 × 844)', () => {
   before(async () => {
     built = ensureWebBuild();
     if (!built) return;
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it (apt-get install -y chromium), as .ci/run does`);
-    await mkdir(SCREENSHOTS, { recursive: true });
     hub = await startTestHub(testEngines()[0]);
     await hub.app.listen({ port: 0, host: '127.0.0.1' });
     origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'zh-CN', hasTouch: true });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -95,15 +75,16 @@ describe('citizen web app in a browser (390 × 844)', () => {
     return true;
   };
 
-  const shoot = async (name: string, on: Page = page) => {
-    await on.evaluate('window.scrollTo(0, 0)'); // the sticky header then sits where a person sees it
-    await on.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  };
+  const shoot = (name: string, on: Page = page) => screenshotBoth(on, name);
 
   /** A modal sheet covers the screen a person sees: shoot that screen, not the whole page. */
-  const shootScreen = async (name: string, on: Page = page) => {
-    await on.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
-  };
+  const shootScreen = (name: string, on: Page = page) => screenshotBoth(on, name, { fullPage: false });
+
+  /** The signed-in session the app keeps for this tab (one per entrance). */
+  const storedSession = async (on: Page = page): Promise<{ accessToken?: string; channel?: string }> =>
+    JSON.parse(
+      (await on.evaluate<string | null>("(() => { const key = Object.keys(sessionStorage).find((k) => k.startsWith('hutong.session')); return key ? sessionStorage.getItem(key) : null; })()")) ?? '{}',
+    );
 
   /** Waits until the image matched by `selector` has loaded and has a size. */
   const imageLoaded = (on: Page, selector: string) =>
@@ -140,16 +121,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
     assert.equal(res.status, 200, `${wallet} pay: ${res.status} ${await res.text()}`);
   };
 
-  const watchConsole = (on: Page) => {
-    on.on('console', (message) => {
-      // Only the app's pages count: the entrance platforms' emulated login pages are not the app.
-      if (message.type() !== 'error' || !on.url().startsWith(`${origin}/app/`)) return;
-      // Chromium logs every 4xx answer as an error; the API's refusals (consent needed…) are answers the page shows.
-      const apiRefusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()) && message.location().url.startsWith(`${origin}/v1/`);
-      if (!apiRefusal) consoleErrors.push(`${message.text()} (${message.location().url}) on ${on.url()}`);
-    });
-    on.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-  };
+  const watchConsole = (on: Page) => collectConsoleErrors(on, origin, consoleErrors);
 
   it('opens on the entrance it is in (a plain browser: web) and lists the 12 cities', async (t) => {
     if (skipUnlessBuilt(t)) return;
@@ -169,8 +141,8 @@ describe('citizen web app in a browser (390 × 844)', () => {
 
     // Keyboard users see where they are.
     await page.keyboard.press('Tab');
-    const outline = await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
-    assert.equal(outline, 'solid', 'the focused element has a visible outline');
+    assert.equal((await focused(page)).outline, 'solid', 'the focused element has a visible outline');
+    await assertAccessible(page, 'the home page');
     await shoot('01-home');
   });
 
@@ -179,7 +151,10 @@ describe('citizen web app in a browser (390 × 844)', () => {
     const services = (await hub.app.inject({ method: 'GET', url: '/v1/cities/shanghai/services' })).json().items as Array<{ id: string; name: { zh: string } }>;
     assert.ok(services.length >= 11);
 
-    await page.getByRole('button', { name: '上海', exact: true }).click();
+    // By keyboard alone: Tab to the city, Enter picks it.
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    await tabTo(page, /^上海$/);
+    await page.keyboard.press('Enter');
     await page.waitForURL(`${origin}/app/?city=shanghai`);
     assert.equal(await page.getByRole('button', { name: '上海', exact: true }).getAttribute('aria-pressed'), 'true');
     const list = page.getByRole('region', { name: '上海的服务' });
@@ -190,6 +165,15 @@ describe('citizen web app in a browser (390 × 844)', () => {
       const link = list.getByRole('link', { name: new RegExp(`^${service.name.zh}`) });
       assert.equal(await link.getAttribute('href'), `/app/cities/shanghai/services/${service.id}`);
     }
+    await assertAccessible(page, 'the city\'s services');
+    // Tab goes on to the services, and Enter opens one with its heading focused.
+    await tabTo(page, /^交通违法查询与罚款缴纳/, 80);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${origin}${SERVICE_PATH}`);
+    await page.getByRole('heading', { level: 1, name: '交通违法查询与罚款缴纳' }).waitFor();
+    assert.equal((await focused(page)).tag, 'h1', 'the new page\'s heading has the focus');
+    await page.goBack();
+    await page.waitForURL(`${origin}/app/?city=shanghai`);
     await shoot('02-shanghai-services');
   });
 
@@ -206,6 +190,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
     await page.getByRole('button', { name: '登录后查看' }).click();
     await page.waitForURL((url) => url.pathname === '/app/login' && url.searchParams.get('next') === SERVICE_PATH);
     await page.getByLabel('手机号').fill(person.phone);
+    await assertAccessible(page, 'the login page');
     await shoot('04-login-phone');
     await page.getByRole('button', { name: '获取验证码' }).click();
     await page.getByLabel('验证码').waitFor();
@@ -219,8 +204,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
 
     await page.waitForURL(`${origin}${SERVICE_PATH}`);
     await page.getByRole('heading', { level: 1, name: '交通违法查询与罚款缴纳' }).waitFor();
-    const stored = await page.evaluate<string | null>("sessionStorage.getItem('hutong.session')");
-    assert.ok(stored && JSON.parse(stored).accessToken, 'the session is kept in sessionStorage');
+    assert.ok((await storedSession()).accessToken, 'the session is kept in sessionStorage');
     // The web entrance has no consent to read traffic data yet: the page asks for it and retries.
     const records = page.getByRole('region', { name: '我的记录' });
     await records.getByText('需要您授权本入口读取「交通出行」类数据。').waitFor();
@@ -252,6 +236,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
     await link.getByRole('button', { name: '绑定' }).click();
     await link.getByRole('status').filter({ hasText: '已绑定' }).waitFor();
     await page.getByRole('region', { name: '已绑定证件' }).getByText('车牌号').waitFor();
+    await assertAccessible(page, 'the Me page');
     await shoot('08-me');
 
     await page.goto(`${origin}${SERVICE_PATH}`);
@@ -259,6 +244,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
     await records.locator('article').first().waitFor();
     const firstCard = await records.locator('article').first().innerText();
     assert.match(firstCard, /罚款\s*¥\d/, 'fines are shown in yuan');
+    await assertAccessible(page, 'the violations');
     await shoot('09-records');
   });
 
@@ -309,6 +295,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
     const other = preferred === 'wechatpay' ? 'unionpay' : 'wechatpay';
     const otherName = other === 'wechatpay' ? '微信支付' : '云闪付';
     await sheet.getByRole('radio', { name: otherName }).check();
+    await assertAccessible(page, 'the pay sheet', { include: '.sheet' });
     await shootScreen('14-pay-sheet-wallets');
     await sheet.getByRole('button', { name: '生成付款码' }).click();
 
@@ -413,8 +400,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
       await inWechat.waitForURL(`${origin}/app/me`);
       await inWechat.getByRole('region', { name: '账号' }).getByText('微信').waitFor();
       assert.equal(new URL(inWechat.url()).hash, '', 'the handoff code left the address');
-      const stored = await inWechat.evaluate<string | null>("sessionStorage.getItem('hutong.session')");
-      assert.equal(stored && JSON.parse(stored).channel, 'wechat');
+      assert.equal((await storedSession(inWechat)).channel, 'wechat');
       await shoot('13-wechat-me', inWechat);
     } finally {
       await wechat.close();
@@ -435,6 +421,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
       assert.equal(await days.nth(1).getAttribute('aria-pressed'), 'true');
     }
     assert.match(await slots.locator('li.slot').first().innerText(), /剩余 \d+ 个名额/);
+    await assertAccessible(page, 'the inspection slots');
     await shoot('21-inspection-slots');
     await slots.locator('li.slot').first().getByRole('button', { name: '预约' }).click();
     const mine = page.getByRole('region', { name: '我在该服务的预约' });
@@ -497,11 +484,12 @@ describe('citizen web app in a browser (390 × 844)', () => {
     await card.getByRole('button', { name: '取消预约' }).click();
     const ask = card.getByRole('group', { name: /确定要取消这次预约吗/ });
     await ask.waitFor();
+    await assertAccessible(page, 'my bookings');
     await shoot('26-my-bookings-cancel');
     await ask.getByRole('button', { name: '确定取消' }).click();
     await card.getByText('已取消').waitFor();
     assert.equal(await card.getByRole('button', { name: '取消预约' }).count(), 0, 'a cancelled booking offers no cancel');
-    const token = JSON.parse((await page.evaluate<string | null>("sessionStorage.getItem('hutong.session')")) ?? '{}').accessToken as string;
+    const token = (await storedSession()).accessToken as string;
     const stored = await hub.app.inject({ method: 'GET', url: `/v1/bookings/${id}`, headers: { authorization: `Bearer ${token}` } });
     assert.equal(stored.json().status, 'cancelled');
     await shoot('27-my-bookings-cancelled');
@@ -522,7 +510,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
     }
     await topic.check();
     await reminders.getByText('通过「网页」提醒。').first().waitFor();
-    const token = JSON.parse((await page.evaluate<string | null>("sessionStorage.getItem('hutong.session')")) ?? '{}').accessToken as string;
+    const token = (await storedSession()).accessToken as string;
     const auth = { authorization: `Bearer ${token}` };
     const topics = (await hub.app.inject({ method: 'GET', url: '/v1/me/subscriptions?cityId=shanghai', headers: auth })).json().items as Array<{ subscribed: boolean }>;
     assert.equal(topics[0]?.subscribed, true, 'the hub has the subscription');
@@ -531,12 +519,40 @@ describe('citizen web app in a browser (390 × 844)', () => {
     const { unread, items } = (await hub.app.inject({ method: 'GET', url: '/v1/me/notifications', headers: auth })).json() as { unread: number; items: unknown[] };
     await inbox.getByRole('status').filter({ hasText: unread === 0 ? '没有未读消息' : `${unread} 条未读` }).waitFor();
     if (items.length === 0) await inbox.getByText('暂无消息。').waitFor();
+    await assertAccessible(page, 'the inbox');
     await shoot('28-notifications');
     if (unread > 0) {
       await inbox.locator('li.unread').first().getByRole('button').click();
       await inbox.getByRole('status').filter({ hasText: unread === 1 ? '没有未读消息' : `${unread - 1} 条未读` }).waitFor();
       await shoot('29-notification-open');
     }
+  });
+
+  it('manages what this entrance may read: grants a scope, withdraws it after asking', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.goto(`${origin}/app/me#data-access`);
+    const access = page.getByRole('region', { name: '授权管理' });
+    await access.getByRole('heading', { name: '网页可读取的数据' }).waitFor();
+    const culture = access.getByRole('switch', { name: '文化教育' });
+    const auth = { authorization: `Bearer ${(await storedSession()).accessToken}` };
+    const granted = async (scope: string) =>
+      ((await hub.app.inject({ method: 'GET', url: '/v1/me/consents', headers: auth })).json().scopes as Array<{ scope: string; granted: boolean }>).find((s) => s.scope === scope)?.granted;
+
+    if (!(await culture.isChecked())) {
+      await culture.focus();
+      await page.keyboard.press('Space'); // a switch is a checkbox: Space turns it
+      await access.getByRole('status').filter({ hasText: '已授权网页读取「文化教育」类数据。' }).waitFor();
+    }
+    assert.equal(await granted('culture'), true);
+    await culture.click();
+    await access.getByRole('button', { name: '确定撤回' }).waitFor();
+    assert.equal(await granted('culture'), true, 'nothing is withdrawn before the person confirms');
+    await assertAccessible(page, 'data access');
+    await shoot('30-data-access-withdraw');
+    await access.getByRole('button', { name: '确定撤回' }).click();
+    await access.getByRole('status').filter({ hasText: '已撤回：网页不再读取「文化教育」类数据。' }).waitFor();
+    assert.equal(await granted('culture'), false);
+    assert.equal(await culture.isChecked(), false);
   });
 
   it('wrote nothing to the console as an error', (t) => {
