@@ -22,7 +22,7 @@ describe('operator console in a browser (1280 × 800)', () => {
   before(async () => {
     built = ensureWebBuild();
     if (!built) return;
-    hub = await startTestHub(testEngines()[0], { adminToken: ADMIN_TOKEN });
+    hub = await startTestHub(testEngines()[0], { adminToken: ADMIN_TOKEN }, { importBatchFiles: false });
     await hub.app.listen({ port: 0, host: '127.0.0.1' });
     origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
     // Citizens in WeChat look at inspection slots: twice, so the second answer comes from the cache.

@@ -1,36 +1,18 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
-import { WEB_APP_DIST_DIR } from '../../src/http/routes/web-app.routes.ts';
+import { accessibilityProblems, assertAccessible, DESKTOP, ensureWebBuild, launchChromium, PHONE, SCREENSHOTS, watchConsole as collectConsoleErrors } from '../helpers/browser.ts';
 
 // The demo page: the web app in a phone frame as each entrance shows it, each frame logged in
-// through its own platform's authorization page. Code run inside the page is given as strings:
-// this project's TypeScript has no DOM types.
+// through its own platform's authorization page.
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve('test/e2e/screenshots');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const SKINS = ['alipay', 'wechat', 'taobao', 'weibo', 'web'] as const;
 /** Where the demo apps of Weibo and Taobao are registered to come back to: `npm start`'s hub. */
 const REGISTERED_HUB = 'http://127.0.0.1:3000';
-
-/** Builds the web app when this checkout has no build yet; false when it cannot be built. */
-function ensureWebBuild(): boolean {
-  if (existsSync(path.join(WEB_APP_DIST_DIR, 'index.html'))) return true;
-  const vite = path.resolve('node_modules/vite/bin/vite.js');
-  if (!existsSync(vite)) return false;
-  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
-  return result.status === 0 && existsSync(path.join(WEB_APP_DIST_DIR, 'index.html'));
-}
 
 describe('the entrances demo page, and every entrance skin', () => {
   let built = false;
@@ -41,29 +23,15 @@ describe('the entrances demo page, and every entrance skin', () => {
   let page: Page;
   const consoleErrors: string[] = [];
 
-  const watchConsole = (on: Page) => {
-    on.on('console', (message) => {
-      // Only the app's pages count: the entrance platforms' emulated login pages are not the app.
-      if (message.type() !== 'error' || !message.location().url.startsWith(origin)) return;
-      // Chromium logs every 4xx answer as an error; the API's refusals are answers the page shows.
-      const apiRefusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()) && message.location().url.startsWith(`${origin}/v1/`);
-      if (!apiRefusal) consoleErrors.push(`${message.text()} (${message.location().url}) on ${on.url()}`);
-    });
-    on.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-  };
+  const watchConsole = (on: Page) => collectConsoleErrors(on, origin, consoleErrors);
 
   before(async () => {
     built = ensureWebBuild();
     if (!built) return;
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it (apt-get install -y chromium), as .ci/run does`);
-    await mkdir(SCREENSHOTS, { recursive: true });
     hub = await startTestHub(testEngines()[0], {}, { importBatchFiles: false });
     await hub.app.listen({ port: 0, host: '127.0.0.1' });
     origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1, locale: 'zh-CN' });
     // Weibo sends the browser back to the callback registered for its demo app, npm start's hub;
     // this hub listens on another port, so its answer is pointed here (the code stays bound to that URI).
@@ -114,16 +82,6 @@ describe('the entrances demo page, and every entrance skin', () => {
     await frame.getByRole('region', { name: '当前入口' }).getByText('已登录').waitFor();
   };
 
-  let axeSource: string | undefined;
-  /** What axe-core finds against these rules on the page (its frames are checked on their own). */
-  const axeProblems = async (on: Page, rules: readonly string[]): Promise<string[]> => {
-    axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-    if (!(await on.evaluate<boolean>('typeof window.axe === "object"'))) await on.addScriptTag({ content: axeSource });
-    const runOnly = rules.every((rule) => rule.startsWith('wcag')) ? { type: 'tag', values: rules } : rules;
-    return on.evaluate<string[]>(
-      `window.axe.run(document, { iframes: false, runOnly: ${JSON.stringify(runOnly)} }).then((r) => r.violations.flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.html + ' ' + n.failureSummary)))`,
-    );
-  };
 
   const storedSession = async (id: string) =>
     JSON.parse((await page.evaluate<string | null>(`sessionStorage.getItem('hutong.session.${id}')`)) ?? 'null') as { channel?: string } | null;
@@ -134,7 +92,7 @@ describe('the entrances demo page, and every entrance skin', () => {
     await page.getByRole('heading', { level: 1, name: '一个互通，五个入口' }).waitFor();
     const tabs = page.getByRole('tablist', { name: '入口' }).getByRole('tab');
     assert.deepEqual(await tabs.allTextContents(), ['支付宝', '微信', '淘宝', '微博', '网页']);
-    assert.deepEqual(await axeProblems(page, ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']), [], 'the demo page itself');
+    await assertAccessible(page, 'the demo page itself');
 
     await page.getByRole('tab', { name: '支付宝' }).click();
     assert.equal(await page.getByRole('tab', { name: '支付宝' }).getAttribute('aria-selected'), 'true');
@@ -241,8 +199,8 @@ describe('the entrances demo page, and every entrance skin', () => {
         assert.equal(await skin.locator('.container-bar').count(), id === 'web' ? 0 : 1, `${id}: the app's title bar`);
         await skin.screenshot({ path: path.join(SCREENSHOTS, `skin-${id}-390.png`) });
 
-        const contrast = await axeProblems(skin, ['color-contrast']);
-        lowContrast.push(...contrast.map((problem) => `${id}: ${problem}`));
+        const contrast = await accessibilityProblems(skin, { rules: ['color-contrast'], minImpact: 'minor' });
+        lowContrast.push(...contrast.map((problem) => `${id}: ${problem.help} at ${problem.targets.join(', ')}`));
       } finally {
         await phone.close();
       }

@@ -1,26 +1,18 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
-import { WEB_APP_DIST_DIR } from '../../src/http/routes/web-app.routes.ts';
+import { ensureWebBuild, launchChromium, PHONE, screenshotBoth, watchConsole } from '../helpers/browser.ts';
 import { demoCitizen, type DemoCitizen } from '../../src/demo/demo-citizens.ts';
 import { generateLibraryLoans, renewalRefusal } from '../../emulators/departments/library/records.ts';
 import { generatePermitApplications } from '../../emulators/departments/exit-entry/records.ts';
 import { generateInsuranceSummary } from '../../emulators/departments/social-security/records.ts';
 
 // Every seed service by clicking, in a phone-sized Chromium: My City, renewing a loan, a route's
-// road conditions, social insurance and a permit's progress. Code run in the page is given as
-// strings: this project's TypeScript has no DOM types.
+// road conditions, social insurance and a permit's progress.
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve('test/e2e/screenshots');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const SHANGHAI = { id: 'shanghai', regionCode: '310000', platePrefix: '沪A' };
 const servicePath = (serviceId: string) => `/app/cities/shanghai/services/${serviceId}`;
 
@@ -51,27 +43,16 @@ describe('every seed service by clicking (390 × 844, and 1280 × 800 screenshot
   const consoleErrors: string[] = [];
 
   before(async () => {
-    built = existsSync(path.join(WEB_APP_DIST_DIR, 'index.html'));
+    built = ensureWebBuild();
     if (!built) return;
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it (apt-get install -y chromium)`);
-    await mkdir(SCREENSHOTS, { recursive: true });
     hub = await startTestHub(testEngines()[0]);
     await hub.app.listen({ port: 0, host: '127.0.0.1' });
     origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, locale: 'zh-CN', hasTouch: true });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    page.on('console', (message) => {
-      if (message.type() !== 'error' || !page.url().startsWith(`${origin}/app/`)) return;
-      // Chromium logs every 4xx answer as an error; the API's refusals are answers the page shows.
-      const apiRefusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()) && message.location().url.startsWith(`${origin}/v1/`);
-      if (!apiRefusal) consoleErrors.push(`${message.text()} (${message.location().url}) on ${page.url()}`);
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+    watchConsole(page, origin, consoleErrors);
   });
 
   after(async () => {
@@ -81,19 +62,12 @@ describe('every seed service by clicking (390 × 844, and 1280 × 800 screenshot
 
   const skipUnlessBuilt = (t: TestContext): boolean => {
     if (built) return false;
-    t.skip('the web app is not built (npx vite build --config web/vite.config.ts)');
+    t.skip('the web app is not built and could not be built (run npm run build:web)');
     return true;
   };
 
   /** The whole page as a phone and as a desktop show it: `<name>-390.png`, `<name>-1280.png`. */
-  const shoot = async (name: string) => {
-    for (const size of [PHONE, DESKTOP]) {
-      await page.setViewportSize(size);
-      await page.evaluate('window.scrollTo(0, 0)');
-      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${size.width}.png`), fullPage: true });
-    }
-    await page.setViewportSize(PHONE);
-  };
+  const shoot = (name: string) => screenshotBoth(page, name);
 
   it('logs in with an SMS code, proves the real name, links a plate and a library card', async (t) => {
     if (skipUnlessBuilt(t)) return;

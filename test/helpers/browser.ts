@@ -75,16 +75,22 @@ export interface AccessibilityProblem {
 }
 
 /**
- * What axe-core (WCAG 2.x A and AA rules: names and labels of controls, contrast, headings,
- * landmarks, ARIA use) finds wrong on the page as it is now, serious and critical only unless
- * told otherwise.
+ * What axe-core finds wrong on the page as it is now: by default the WCAG 2.x A and AA rules
+ * (names and labels of controls, contrast, headings, landmarks, ARIA use), serious and critical
+ * only unless told otherwise.
  */
-export async function accessibilityProblems(page: Page, options: { include?: string; minImpact?: 'minor' | 'moderate' | 'serious' | 'critical' } = {}): Promise<AccessibilityProblem[]> {
+export async function accessibilityProblems(
+  page: Page,
+  options: { include?: string; rules?: readonly string[]; minImpact?: 'minor' | 'moderate' | 'serious' | 'critical' } = {},
+): Promise<AccessibilityProblem[]> {
   axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   if (!(await page.evaluate<boolean>('typeof window.axe === "object"'))) await page.addScriptTag({ content: axeSource });
   const context = JSON.stringify(options.include ?? 'body');
+  const rules = options.rules ?? ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+  // Tags (wcag…) or rule ids; frames are checked on their own, as pages of their own.
+  const runOnly = JSON.stringify(rules.every((rule) => rule.startsWith('wcag')) ? { type: 'tag', values: rules } : { type: 'rule', values: rules });
   const results = await page.evaluate<Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>>(
-    `window.axe.run(document.querySelector(${context}), { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.map(String) })) })))`,
+    `window.axe.run(document.querySelector(${context}), { iframes: false, runOnly: ${runOnly}, resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.map(String) })) })))`,
   );
   const order = ['minor', 'moderate', 'serious', 'critical'];
   const floor = order.indexOf(options.minImpact ?? 'serious');

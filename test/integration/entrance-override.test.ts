@@ -9,7 +9,7 @@ const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleW
 describe('GET /v1/entrance?channel= describes the entrance a demo frame names', () => {
   let hub: TestHub;
   before(async () => {
-    hub = await startTestHub(engine);
+    hub = await startTestHub(engine, {}, { importBatchFiles: false }); // no bills asked for
   });
   after(() => hub.close());
 
