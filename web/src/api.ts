@@ -1,3 +1,4 @@
+import { ApiError, fetchHub, NETWORK_ERROR, readApiError, UNREACHABLE, type HubRequest } from './hub-fetch.ts';
 import { clearSession, currentSession, saveSession, type Session } from './session.ts';
 
 export interface LocalizedName {
@@ -117,54 +118,11 @@ export interface LoginCodeSent {
   readonly resendAfterSeconds: number;
 }
 
-/** An error answer of the hub (`{ error: { code, message, details } }`), or a network failure. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError, NETWORK_ERROR } from './hub-fetch.ts';
 
-export const NETWORK_ERROR = 'NETWORK_ERROR';
-
-interface RequestOptions {
-  readonly method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  readonly body?: unknown;
+interface RequestOptions extends HubRequest {
   /** Send the session's bearer token (and renew it once if it has expired). */
   readonly auth?: boolean;
-  readonly signal?: AbortSignal;
-  /** Extra request headers (an `Idempotency-Key`, an `accept` other than JSON…). */
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-async function send(path: string, options: RequestOptions, token?: string): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (token) headers.authorization = `Bearer ${token}`;
-  try {
-    return await fetch(path, {
-      method: options.method ?? 'GET',
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: options.signal,
-      credentials: 'same-origin',
-    });
-  } catch (error) {
-    if (options.signal?.aborted) throw error;
-    throw new ApiError(0, NETWORK_ERROR, 'The hub could not be reached; check the connection and try again');
-  }
-}
-
-async function errorOf(response: Response): Promise<ApiError> {
-  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
-  const error = body?.error;
-  if (error?.code) return new ApiError(response.status, error.code, error.message ?? response.statusText, error.details);
-  return new ApiError(response.status, `HTTP_${response.status}`, response.statusText || 'The hub answered with an error');
 }
 
 // Refresh tokens are good for one use: concurrent requests that find the token expired share one renewal.
@@ -176,7 +134,7 @@ async function renewSession(expired: Session): Promise<Session | null> {
   if (stored.accessToken !== expired.accessToken) return stored; // another request renewed it meanwhile
   renewal ??= (async () => {
     try {
-      const response = await send('/v1/sessions/refresh', { method: 'POST', body: { refreshToken: stored.refreshToken } });
+      const response = await fetchHub('/v1/sessions/refresh', { method: 'POST', body: { refreshToken: stored.refreshToken } });
       if (!response.ok) {
         clearSession();
         return null;
@@ -198,15 +156,15 @@ async function renewSession(expired: Session): Promise<Session | null> {
 async function request(path: string, options: RequestOptions): Promise<Response> {
   const session = options.auth ? currentSession() : null;
   if (options.auth && !session) throw new ApiError(401, 'HUTONG_ERR_UNAUTHENTICATED', 'Log in first');
-  let response = await send(path, options, session?.accessToken);
+  let response = await fetchHub(path, options, session?.accessToken);
   if (response.status === 401 && session) {
-    const refused = await errorOf(response);
+    const refused = await readApiError(response);
     if (refused.code !== 'HUTONG_ERR_UNAUTHENTICATED') throw refused;
     const renewed = await renewSession(session);
     if (!renewed) throw refused;
-    response = await send(path, options, renewed.accessToken);
+    response = await fetchHub(path, options, renewed.accessToken);
   }
-  if (!response.ok) throw await errorOf(response);
+  if (!response.ok) throw await readApiError(response);
   return response;
 }
 
@@ -235,7 +193,7 @@ export async function apiBlob(path: string, options: RequestOptions = {}): Promi
     return await response.blob();
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    throw new ApiError(0, NETWORK_ERROR, 'The hub could not be reached; check the connection and try again');
+    throw new ApiError(0, NETWORK_ERROR, UNREACHABLE);
   }
 }
 

@@ -14,7 +14,8 @@ import { MePage } from './pages/me.tsx';
 import { NotificationsPage } from './pages/notifications.tsx';
 import { PayPage } from './pages/pay.tsx';
 import { ServicePage } from './pages/service.tsx';
-import { Link, matchRoute, pages, useLocation, type Route } from './router.tsx';
+import { Link, useLocation } from './navigation.tsx';
+import { matchRoute, pages, type Route } from './router.tsx';
 import { useSession } from './session.ts';
 
 function Header({ route }: { route: Route }) {

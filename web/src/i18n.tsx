@@ -1,7 +1,8 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useMemo, type ReactNode } from 'react';
 import type { LocalizedName } from './api.ts';
+import { useStoredLang, type Lang } from './language.ts';
 
-export type Lang = 'zh' | 'en';
+export type { Lang };
 
 const zh = {
   appName: '互通 · 城市服务',
@@ -471,7 +472,6 @@ const en: Messages = {
 };
 
 const MESSAGES: Record<Lang, Messages> = { zh, en };
-const STORAGE_KEY = 'hutong.lang';
 
 interface LangState {
   readonly lang: Lang;
@@ -483,26 +483,9 @@ interface LangState {
 
 const LangContext = createContext<LangState | null>(null);
 
-function storedLang(): Lang {
-  try {
-    return window.localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh';
-  } catch {
-    return 'zh';
-  }
-}
-
 export function LangProvider({ children }: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(storedLang);
-  const setLang = useCallback((next: Lang) => {
-    setLangState(next);
-    try {
-      window.localStorage.setItem(STORAGE_KEY, next);
-    } catch {
-      // the choice lasts for this page only
-    }
-  }, []);
+  const [lang, setLang] = useStoredLang();
   useEffect(() => {
-    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     document.title = MESSAGES[lang].appName;
   }, [lang]);
   const value = useMemo<LangState>(() => ({ lang, t: MESSAGES[lang], setLang, pick: (name) => name[lang] }), [lang, setLang]);

@@ -5,6 +5,7 @@ import { namedEntrance } from './entrance.ts';
 import { takeHandoffCode } from './handoff.ts';
 import { LangProvider } from './i18n.tsx';
 import { keepSessionPerEntrance } from './session.ts';
+import './base.css';
 import './styles.css';
 
 // Before anything renders: the code must leave the address bar even if the page fails later.

@@ -1,5 +1,3 @@
-import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
-
 /** Where the hub serves the app. */
 export const BASE = '/app/';
 
@@ -13,34 +11,6 @@ export type Route =
   | { readonly page: 'pay'; readonly code: string }
   | { readonly page: 'demo' }
   | { readonly page: 'not-found' };
-
-const listeners = new Set<() => void>();
-
-function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  window.addEventListener('popstate', listener);
-  return () => {
-    listeners.delete(listener);
-    window.removeEventListener('popstate', listener);
-  };
-}
-
-const snapshot = (): string => window.location.pathname + window.location.search;
-
-/** The current path and query, re-rendering on every navigation. */
-export function useLocation(): { readonly pathname: string; readonly search: URLSearchParams; readonly href: string } {
-  const href = useSyncExternalStore(subscribe, snapshot);
-  const url = new URL(href, window.location.origin);
-  return { pathname: url.pathname, search: url.searchParams, href };
-}
-
-/** Goes to a page of the app without reloading it. */
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
-  if (options.replace) window.history.replaceState(null, '', to);
-  else window.history.pushState(null, '', to);
-  for (const listener of listeners) listener();
-  if (!options.replace) window.scrollTo(0, 0);
-}
 
 function decodeSegment(segment: string): string | null {
   try {
@@ -88,15 +58,4 @@ export const pages = {
 export function safeNext(next: string | null): string {
   if (!next || !next.startsWith(BASE) || next.startsWith('//') || next.includes('\\')) return BASE;
   return next;
-}
-
-/** An in-app link: a real `<a href>` (open in new tab works), navigated without a reload. */
-export function Link({ to, onClick, ...rest }: { to: string } & Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'>) {
-  const follow = (event: MouseEvent<HTMLAnchorElement>) => {
-    onClick?.(event);
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-    event.preventDefault();
-    navigate(to);
-  };
-  return <a href={to} onClick={follow} {...rest} />;
 }

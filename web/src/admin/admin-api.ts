@@ -1,4 +1,7 @@
 import { useSyncExternalStore } from 'react';
+import { ApiError, fetchHub, readApiError, type HubRequest } from '../hub-fetch.ts';
+
+export { ApiError, NETWORK_ERROR } from '../hub-fetch.ts';
 
 /** A localized name, as the catalog gives it. */
 export interface LocalizedName {
@@ -92,26 +95,12 @@ export interface CatalogItem {
   readonly name: LocalizedName;
 }
 
-/** An error answer of the hub (`{ error: { code, message } }`), or a network failure (status 0). */
-export class AdminApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AdminApiError';
-  }
-}
-
-export const NETWORK_ERROR = 'NETWORK_ERROR';
-
 // The operator token lives for this tab only, as the citizen session does.
 const TOKEN_KEY = 'hutong.admin-token';
 
 let token: string | null = readStoredToken();
 /** Why the operator was sent back to the token form (a refused token), shown there. */
-let signOutReason: AdminApiError | null = null;
+let signOutReason: ApiError | null = null;
 const listeners = new Set<() => void>();
 
 function readStoredToken(): string | null {
@@ -143,7 +132,7 @@ export function saveToken(value: string): void {
 }
 
 /** Forgets the token; `reason` is the hub's refusal, when that is why. */
-export function clearToken(reason: AdminApiError | null = null): void {
+export function clearToken(reason: ApiError | null = null): void {
   token = null;
   signOutReason = reason;
   try {
@@ -166,7 +155,7 @@ export function takeTokenFromFragment(): void {
   window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
 }
 
-export function useToken(): { readonly token: string | null; readonly reason: AdminApiError | null } {
+export function useToken(): { readonly token: string | null; readonly reason: ApiError | null } {
   const current = useSyncExternalStore(subscribe, () => token);
   const reason = useSyncExternalStore(subscribe, () => signOutReason);
   return { token: current, reason };
@@ -174,17 +163,7 @@ export function useToken(): { readonly token: string | null; readonly reason: Ad
 
 const isAuthRefusal = (status: number) => status === 401 || status === 403;
 
-async function errorOf(response: Response): Promise<AdminApiError> {
-  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  const error = body?.error;
-  if (error?.code) return new AdminApiError(response.status, error.code, error.message ?? response.statusText);
-  return new AdminApiError(response.status, `HTTP_${response.status}`, response.statusText || `The hub answered ${response.status}`);
-}
-
-interface RequestOptions {
-  readonly method?: 'GET' | 'PUT' | 'DELETE';
-  readonly body?: unknown;
-  readonly signal?: AbortSignal;
+interface RequestOptions extends Omit<HubRequest, 'headers'> {
   /** Send the operator token; a refusal of it signs the operator out. Default true. */
   readonly auth?: boolean;
   /** Check this token rather than the stored one, without signing out on refusal. */
@@ -192,7 +171,7 @@ interface RequestOptions {
 }
 
 /**
- * Calls the hub and returns its JSON answer; throws {@link AdminApiError}. A 401/403 to the
+ * Calls the hub and returns its JSON answer; throws {@link ApiError}. A 401/403 to the
  * stored token clears it, which brings back the token form with the hub's message.
  *
  * @example
@@ -201,25 +180,11 @@ interface RequestOptions {
 export async function adminApi<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const auth = options.auth ?? true;
   const sent = options.token ?? (auth ? token : null);
-  if (auth && !sent) throw new AdminApiError(401, 'HUTONG_ERR_ADMIN_REQUIRED', 'No operator token');
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (auth && sent) headers.authorization = `Bearer ${sent}`;
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method: options.method ?? 'GET',
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: options.signal,
-      credentials: 'same-origin',
-    });
-  } catch (error) {
-    if (options.signal?.aborted) throw error;
-    throw new AdminApiError(0, NETWORK_ERROR, 'The hub could not be reached');
-  }
+  if (auth && !sent) throw new ApiError(401, 'HUTONG_ERR_ADMIN_REQUIRED', 'No operator token');
+  // Short: the console's error notice already adds what to do about it.
+  const response = await fetchHub(path, options, auth ? sent : null, 'The hub could not be reached');
   if (!response.ok) {
-    const error = await errorOf(response);
+    const error = await readApiError(response);
     // Only a refusal of the token in use signs out; an older request's refusal must not end a newer login.
     if (auth && isAuthRefusal(response.status) && options.token === undefined && sent === token) clearToken(error);
     throw error;

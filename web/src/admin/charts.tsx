@@ -1,4 +1,5 @@
 import { useLayoutEffect, useRef, useState, type RefObject } from 'react';
+import { useTexts } from './lang.tsx';
 
 export type Tone = 'neutral' | 'ok' | 'warn' | 'bad' | 'muted';
 
@@ -32,26 +33,27 @@ const VALUE_SPACE = 120;
 
 /**
  * Horizontal bars with their labels and values written beside them. The SVG is one image to
- * assistive technology, named by a summary of every value, so the numbers are there both ways.
+ * assistive technology, named by `label` and every value, so the numbers are there both ways.
  *
  * @example
- *   <BarChart caption="Requests by entrance" summary={(parts) => `Requests: ${parts}`}
+ *   <BarChart caption="Requests by entrance" label="Requests by entrance"
  *     bars={[{ key: 'web', label: 'Web', value: 120 }]} emptyText="No data" />
  */
-export function BarChart({ caption, bars, emptyText, summary }: { caption?: string; bars: readonly Bar[]; emptyText: string; summary: (parts: string) => string }) {
+export function BarChart({ caption, label, bars, emptyText }: { caption?: string; label: string; bars: readonly Bar[]; emptyText: string }) {
+  const { t } = useTexts();
   const holder = useRef<HTMLElement>(null);
   const width = useWidth(holder, 480);
   const max = Math.max(0, ...bars.map((bar) => bar.value));
   const track = Math.max(40, width - VALUE_SPACE);
   const height = Math.max(ROW, bars.length * ROW);
-  const label = bars.length ? summary(bars.map((bar) => `${bar.label} ${bar.valueText ?? bar.value}`).join(', ')) : summary(emptyText);
+  const summary = t.chartSummary(label, bars.length ? bars.map((bar) => `${bar.label} ${bar.valueText ?? bar.value}`).join(', ') : emptyText);
   return (
     <figure className="chart" ref={holder}>
       {caption ? <figcaption>{caption}</figcaption> : null}
       {bars.length === 0 ? (
         <p className="chart-empty">{emptyText}</p>
       ) : (
-        <svg role="img" aria-label={label} width={width} height={height} viewBox={`0 0 ${width} ${height}`} className="bar-chart">
+        <svg role="img" aria-label={summary} width={width} height={height} viewBox={`0 0 ${width} ${height}`} className="bar-chart">
           {bars.map((bar, index) => {
             const y = index * ROW;
             const length = max > 0 ? Math.max(bar.value > 0 ? 2 : 0, (bar.value / max) * track) : 0;

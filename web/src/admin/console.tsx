@@ -8,7 +8,8 @@ import { OverviewPage } from './pages/overview.tsx';
 import { PaymentsPage } from './pages/payments.tsx';
 import { RemindersPage } from './pages/reminders.tsx';
 import { TrafficPage } from './pages/traffic.tsx';
-import { adminPages, Link, matchPage, useLocation, type AdminPage } from './router.tsx';
+import { Link, useLocation } from '../navigation.tsx';
+import { adminPages, matchPage, type AdminPage } from './router.tsx';
 import type { Texts } from './texts.ts';
 
 type Page = Exclude<AdminPage, 'not-found'>;

@@ -1,8 +1,6 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useContext, useMemo, type ReactNode } from 'react';
+import { useStoredLang } from '../language.ts';
 import { TEXTS, type Lang, type Texts } from './texts.ts';
-
-// Shared with the citizen app, so one choice holds for both.
-const STORAGE_KEY = 'hutong.lang';
 
 interface LangState {
   readonly lang: Lang;
@@ -12,27 +10,8 @@ interface LangState {
 
 const LangContext = createContext<LangState | null>(null);
 
-function storedLang(): Lang {
-  try {
-    return window.localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh';
-  } catch {
-    return 'zh';
-  }
-}
-
 export function LangProvider({ children }: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(storedLang);
-  const setLang = useCallback((next: Lang) => {
-    setLangState(next);
-    try {
-      window.localStorage.setItem(STORAGE_KEY, next);
-    } catch {
-      // the choice lasts for this page only
-    }
-  }, []);
-  useEffect(() => {
-    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  }, [lang]);
+  const [lang, setLang] = useStoredLang();
   const value = useMemo<LangState>(() => ({ lang, t: TEXTS[lang], setLang }), [lang, setLang]);
   return <LangContext.Provider value={value}>{children}</LangContext.Provider>;
 }

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { takeTokenFromFragment } from './admin-api.ts';
 import { Console } from './console.tsx';
 import { LangProvider } from './lang.tsx';
+import '../base.css';
 import './admin.css';
 
 // Before anything renders: the token must leave the address bar even if the page fails later.

@@ -1,7 +1,8 @@
 import { CHANNEL_LABELS, DEPARTMENT_LABELS, WALLET_LABELS } from '../labels.ts';
+import type { Lang } from '../language.ts';
 import type { BreakerState, MismatchKind } from './admin-api.ts';
 
-export type Lang = 'zh' | 'en';
+export type { Lang };
 
 const zh = {
   appName: '互通 · 运营控制台',

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
-import { AdminApiError, NETWORK_ERROR } from './admin-api.ts';
+import { ApiError, NETWORK_ERROR } from './admin-api.ts';
 
 export interface Data<T> {
   readonly data?: T;
   /** The last load's failure; an earlier answer stays in `data` meanwhile. */
-  readonly error?: AdminApiError;
+  readonly error?: ApiError;
   readonly loading: boolean;
   /** When the answer in `data` arrived. */
   readonly loadedAt?: Date;
@@ -14,7 +14,7 @@ export interface Data<T> {
 interface State<T> {
   readonly key: string | null;
   readonly data?: T;
-  readonly error?: AdminApiError;
+  readonly error?: ApiError;
   readonly loading: boolean;
   readonly loadedAt?: Date;
 }
@@ -45,7 +45,7 @@ export function useData<T>(key: string | null, load: (signal: AbortSignal) => Pr
       },
       (failure: unknown) => {
         if (controller.signal.aborted) return;
-        const error = failure instanceof AdminApiError ? failure : new AdminApiError(0, NETWORK_ERROR, failure instanceof Error ? failure.message : String(failure));
+        const error = failure instanceof ApiError ? failure : new ApiError(0, NETWORK_ERROR, failure instanceof Error ? failure.message : String(failure));
         setState((previous) => ({ ...(previous.key === key ? previous : { key }), error, loading: false }));
       },
     );

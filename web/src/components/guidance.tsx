@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { api, ApiError, apiPath, type ConsentState } from '../api.ts';
 import { useText } from '../i18n.tsx';
 import { CATEGORY_LABELS, labelOf } from '../labels.ts';
-import { Link, pages } from '../router.tsx';
+import { Link } from '../navigation.tsx';
+import { pages } from '../router.tsx';
 import { ErrorNotice } from './error-notice.tsx';
 
 /** What a person can do about an error of a call (missing real name, identifier or consent), beside reading it. */

@@ -141,6 +141,26 @@ function SourceNotes({ list }: { list: RecordList }) {
   );
 }
 
+/** One end of the route: a named place of the city. */
+function PlaceSelect({ id, label, places, value, onChange }: { id: string; label: string; places: readonly Landmark[]; value: string; onChange(placeId: string): void }) {
+  const s = useServiceText();
+  return (
+    <div>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} required onChange={(e) => onChange(e.target.value)}>
+        <option value="" disabled>
+          {s.choosePlace}
+        </option>
+        {places.map((l) => (
+          <option key={l.id} value={l.id}>
+            {l.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 /**
  * Road conditions of a city: a route picked from named places, its segments in the order met on
  * the way; without a route, every reported road, the worst first.
@@ -205,32 +225,8 @@ export function RoadConditions({ cityId, serviceId }: { cityId: string; serviceI
     <>
       <p className="hint">{s.routeIntro}</p>
       <form className="form route-form" onSubmit={show} aria-label={s.routeTitle}>
-        <div>
-          <label htmlFor={`${formId}-from`}>{s.routeFrom}</label>
-          <select id={`${formId}-from`} value={fromId} required onChange={(e) => setFromId(e.target.value)}>
-            <option value="" disabled>
-              {s.choosePlace}
-            </option>
-            {landmarks.map((l) => (
-              <option key={l.id} value={l.id}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor={`${formId}-to`}>{s.routeTo}</label>
-          <select id={`${formId}-to`} value={toId} required onChange={(e) => setToId(e.target.value)}>
-            <option value="" disabled>
-              {s.choosePlace}
-            </option>
-            {landmarks.map((l) => (
-              <option key={l.id} value={l.id}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <PlaceSelect id={`${formId}-from`} label={s.routeFrom} places={landmarks} value={fromId} onChange={setFromId} />
+        <PlaceSelect id={`${formId}-to`} label={s.routeTo} places={landmarks} value={toId} onChange={setToId} />
         {problem ? (
           <p className="notice notice-error route-buttons" role="alert">
             {problem}

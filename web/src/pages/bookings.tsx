@@ -3,7 +3,8 @@ import { BookingList } from '../components/booking-list.tsx';
 import { useText } from '../i18n.tsx';
 import { rememberedCity } from '../city-choice.ts';
 import { useResource } from '../resource.ts';
-import { navigate, pages } from '../router.tsx';
+import { navigate } from '../navigation.tsx';
+import { pages } from '../router.tsx';
 import { useSession } from '../session.ts';
 
 /** All the citizen's bookings, and those that name them as the other party to confirm. */

@@ -3,7 +3,8 @@ import { api, apiPath, type City } from '../api.ts';
 import { ENTRANCE_IDS, entranceFrameName, type EntranceId } from '../entrance.ts';
 import { useText } from '../i18n.tsx';
 import { useResource } from '../resource.ts';
-import { navigate, pages, useLocation } from '../router.tsx';
+import { navigate, useLocation } from '../navigation.tsx';
+import { pages } from '../router.tsx';
 
 const NARROW = '(max-width: 600px)';
 

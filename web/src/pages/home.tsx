@@ -6,7 +6,8 @@ import { rememberCity, rememberedCity } from '../city-choice.ts';
 import { useText } from '../i18n.tsx';
 import { CATEGORY_LABELS, FUNCTION_LABELS, labelOf, WALLET_LABELS } from '../labels.ts';
 import { useResource } from '../resource.ts';
-import { Link, navigate, pages, useLocation } from '../router.tsx';
+import { Link, navigate, useLocation } from '../navigation.tsx';
+import { pages } from '../router.tsx';
 import { useSession } from '../session.ts';
 
 /** The entrance this page is open in, and a login that comes back to the city on screen. */

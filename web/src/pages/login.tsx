@@ -3,7 +3,8 @@ import { api, ApiError, startSession, type Entrance, type LoginCodeSent, type To
 import { ErrorNotice, Loading } from '../components/error-notice.tsx';
 import { useEntrance } from '../entrance.ts';
 import { useText } from '../i18n.tsx';
-import { navigate, safeNext, useLocation } from '../router.tsx';
+import { navigate, useLocation } from '../navigation.tsx';
+import { safeNext } from '../router.tsx';
 import { useSession } from '../session.ts';
 
 /** The plain web entrance's login, for hubs that do not describe their entrances. */

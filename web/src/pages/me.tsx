@@ -6,7 +6,8 @@ import { formatTime } from '../format.ts';
 import { useText } from '../i18n.tsx';
 import { CATEGORY_LABELS, CHANNEL_LABELS, DEPARTMENT_LABELS, IDENTIFIER_LABELS, labelOf, UTILITY_ISSUERS } from '../labels.ts';
 import { useResource, type Resource } from '../resource.ts';
-import { Link, navigate, pages } from '../router.tsx';
+import { Link, navigate } from '../navigation.tsx';
+import { pages } from '../router.tsx';
 import { clearSession, useSession } from '../session.ts';
 import { useMeText } from '../texts/me.ts';
 import '../styles/me.css';
@@ -314,17 +315,15 @@ function DataAccess({ consents }: { consents: Resource<ConsentOverview> }) {
                     />
                   </div>
                   {confirming === scope ? (
-                    <div className="inline-confirm" role="group" aria-labelledby={`${id}-question`}>
-                      <p id={`${id}-question`}>{m.withdrawQuestion(entrance, scopeName(scope))}</p>
-                      <div className="inline-confirm-buttons">
-                        <button type="button" className="button" autoFocus disabled={pending !== null} onClick={() => void change(scope, false)}>
-                          {m.withdrawYes}
-                        </button>
-                        <button type="button" className="button button-secondary" disabled={pending !== null} onClick={() => keep(scope)}>
-                          {m.withdrawNo}
-                        </button>
-                      </div>
-                    </div>
+                    <InlineConfirm
+                      questionId={`${id}-question`}
+                      question={m.withdrawQuestion(entrance, scopeName(scope))}
+                      yes={m.withdrawYes}
+                      no={m.withdrawNo}
+                      busy={pending !== null}
+                      onYes={() => void change(scope, false)}
+                      onNo={() => keep(scope)}
+                    />
                   ) : null}
                 </li>
               );
@@ -335,25 +334,19 @@ function DataAccess({ consents }: { consents: Resource<ConsentOverview> }) {
             {status}
           </p>
           {askDisconnect ? (
-            <div className="inline-confirm" role="group" aria-labelledby="disconnect-question">
-              <p id="disconnect-question">{m.disconnectQuestion(entrance)}</p>
-              <div className="inline-confirm-buttons">
-                <button type="button" className="button button-danger" autoFocus disabled={disconnecting} onClick={() => void disconnect()}>
-                  {disconnecting ? m.disconnecting : m.disconnectYes}
-                </button>
-                <button
-                  type="button"
-                  className="button button-secondary"
-                  disabled={disconnecting}
-                  onClick={() => {
-                    setAskDisconnect(false);
-                    document.getElementById('disconnect-entrance')?.focus();
-                  }}
-                >
-                  {m.disconnectNo}
-                </button>
-              </div>
-            </div>
+            <InlineConfirm
+              questionId="disconnect-question"
+              question={m.disconnectQuestion(entrance)}
+              yes={disconnecting ? m.disconnecting : m.disconnectYes}
+              no={m.disconnectNo}
+              danger
+              busy={disconnecting}
+              onYes={() => void disconnect()}
+              onNo={() => {
+                setAskDisconnect(false);
+                document.getElementById('disconnect-entrance')?.focus();
+              }}
+            />
           ) : (
             <button
               id="disconnect-entrance"
@@ -427,26 +420,20 @@ function IdentifierList({ identifiers, onRemoved }: { identifiers: readonly Link
                 )}
               </div>
               {confirming === identifier.id ? (
-                <div className="inline-confirm" role="group" aria-labelledby={`${nameId}-question`}>
-                  <p id={`${nameId}-question`}>{m.removeQuestion(name)}</p>
-                  <div className="inline-confirm-buttons">
-                    <button type="button" className="button button-danger" autoFocus disabled={busy} onClick={() => remove(identifier, name)}>
-                      {busy ? m.removing : m.removeYes}
-                    </button>
-                    <button
-                      type="button"
-                      className="button button-secondary"
-                      disabled={busy}
-                      onClick={() => {
-                        setConfirming(null);
-                        // the Remove button is back once this renders
-                        requestAnimationFrame(() => document.getElementById(`remove-${identifier.id}`)?.focus());
-                      }}
-                    >
-                      {m.removeNo}
-                    </button>
-                  </div>
-                </div>
+                <InlineConfirm
+                  questionId={`${nameId}-question`}
+                  question={m.removeQuestion(name)}
+                  yes={busy ? m.removing : m.removeYes}
+                  no={m.removeNo}
+                  danger
+                  busy={busy}
+                  onYes={() => remove(identifier, name)}
+                  onNo={() => {
+                    setConfirming(null);
+                    // the Remove button is back once this renders
+                    requestAnimationFrame(() => document.getElementById(`remove-${identifier.id}`)?.focus());
+                  }}
+                />
               ) : null}
             </li>
           );
@@ -456,6 +443,23 @@ function IdentifierList({ identifiers, onRemoved }: { identifiers: readonly Link
         <Outcome error={error} done={done} />
       </div>
     </>
+  );
+}
+
+/** A question asked in place before a change; the confirming button takes the focus, `danger` when the change cannot be taken back. */
+function InlineConfirm({ questionId, question, yes, no, danger = false, busy, onYes, onNo }: { questionId: string; question: string; yes: string; no: string; danger?: boolean; busy: boolean; onYes(): void; onNo(): void }) {
+  return (
+    <div className="inline-confirm" role="group" aria-labelledby={questionId}>
+      <p id={questionId}>{question}</p>
+      <div className="inline-confirm-buttons">
+        <button type="button" className={danger ? 'button button-danger' : 'button'} autoFocus disabled={busy} onClick={onYes}>
+          {yes}
+        </button>
+        <button type="button" className="button button-secondary" disabled={busy} onClick={onNo}>
+          {no}
+        </button>
+      </div>
+    </div>
   );
 }
 

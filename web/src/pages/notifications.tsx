@@ -8,7 +8,8 @@ import { useText } from '../i18n.tsx';
 import { inboxChanged } from '../inbox.ts';
 import { CHANNEL_LABELS, labelOf } from '../labels.ts';
 import { useResource } from '../resource.ts';
-import { navigate, pages } from '../router.tsx';
+import { navigate } from '../navigation.tsx';
+import { pages } from '../router.tsx';
 import { useSession } from '../session.ts';
 
 /** One reminder: its title; opened, its text (and it is marked read). */

@@ -5,7 +5,8 @@ import { PaymentFlow, PaySummary } from '../components/payment-flow.tsx';
 import { useText } from '../i18n.tsx';
 import { paymentApi } from '../payments.ts';
 import { useResource } from '../resource.ts';
-import { navigate, pages } from '../router.tsx';
+import { navigate } from '../navigation.tsx';
+import { pages } from '../router.tsx';
 import { useSession } from '../session.ts';
 
 /** Where a "pay for me" link lands: what it asks to pay, and paying it with any wallet once logged in. */

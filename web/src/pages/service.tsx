@@ -14,7 +14,8 @@ import { takesBookings } from '../bookings.ts';
 import { CATEGORY_LABELS, DEPARTMENT_LABELS, FUNCTION_LABELS, IDENTIFIER_LABELS, labelOf } from '../labels.ts';
 import { payableAmount, paymentApi, type PayableRef } from '../payments.ts';
 import { useResource } from '../resource.ts';
-import { Link, navigate, pages, useLocation } from '../router.tsx';
+import { Link, navigate, useLocation } from '../navigation.tsx';
+import { pages } from '../router.tsx';
 import { useSession } from '../session.ts';
 
 /** A fine or bill being paid, or shared for someone else to pay. */

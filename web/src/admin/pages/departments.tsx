@@ -2,11 +2,12 @@ import { useId } from 'react';
 import type { DepartmentOperations, Operations } from '../admin-api.ts';
 import { useCatalogNames, type CatalogNames } from '../catalog.ts';
 import { BarChart } from '../charts.tsx';
-import { BreakerBadge, TableRegion } from '../components.tsx';
+import { BreakerBadge, DataTable, Section, type Column } from '../components.tsx';
 import { formatCount, formatDateTime, formatMs, formatRatio } from '../format.ts';
 import { useTexts } from '../lang.tsx';
 import { LiveStatus, useOperations } from '../live.tsx';
-import { adminPages, navigate, useLocation } from '../router.tsx';
+import { navigate, useLocation } from '../../navigation.tsx';
+import { adminPages } from '../router.tsx';
 import { departmentLabel } from '../texts.ts';
 import { FaultSwitches } from './fault-switches.tsx';
 
@@ -59,82 +60,68 @@ function DepartmentsBody({ operations, cityId, names }: { operations: Operations
   const charted = cityId ? measured : measured.slice(0, SLOWEST);
   const chartTitle = cityId || measured.length <= SLOWEST ? t.latencyChartAll : t.latencyChartSlowest(SLOWEST);
   const count = (n: number) => formatCount(n, lang);
+  const columns: readonly Column[] = [
+    { label: t.colDepartment },
+    { label: t.colBreaker },
+    ...[t.colCalls, t.colFailures, t.colRejected, t.colErrorRate, 'p50', 'p95', 'p99', t.colInFlight].map((label) => ({ label, num: true })),
+    { label: t.colCache },
+    { label: t.colLastFailure },
+  ];
 
   return (
     <>
       <CityFilter cityId={cityId} cityIds={cityIds} names={names} />
-      <section aria-labelledby="departments-table" className="section">
-        <h2 id="departments-table">{caption}</h2>
-        <TableRegion label={caption} tall={shown.length > 15}>
-          <table className="data-table departments">
-            <caption className="visually-hidden">{caption}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t.colDepartment}</th>
-                <th scope="col">{t.colBreaker}</th>
-                <th scope="col" className="num">{t.colCalls}</th>
-                <th scope="col" className="num">{t.colFailures}</th>
-                <th scope="col" className="num">{t.colRejected}</th>
-                <th scope="col" className="num">{t.colErrorRate}</th>
-                <th scope="col" className="num">p50</th>
-                <th scope="col" className="num">p95</th>
-                <th scope="col" className="num">p99</th>
-                <th scope="col" className="num">{t.colInFlight}</th>
-                <th scope="col">{t.colCache}</th>
-                <th scope="col">{t.colLastFailure}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((d) => (
-                <tr key={d.department}>
-                  <th scope="row">
-                    {name(d)}
-                    <span className="row-id">{d.department}</span>
-                  </th>
-                  <td>
-                    <BreakerBadge state={d.breaker} />
+      <Section id="departments-table" title={caption}>
+        <DataTable caption={caption} className="departments" tall={shown.length > 15} columns={columns}>
+          <tbody>
+            {shown.map((d) => (
+              <tr key={d.department}>
+                <th scope="row">
+                  {name(d)}
+                  <span className="row-id">{d.department}</span>
+                </th>
+                <td>
+                  <BreakerBadge state={d.breaker} />
+                </td>
+                <td className="num">{count(d.calls)}</td>
+                <td className="num">{count(d.failures)}</td>
+                <td className="num">{count(d.rejected)}</td>
+                <td className="num">{formatRatio(d.errorRate, lang)}</td>
+                {d.latencyMs ? (
+                  <>
+                    <td className="num">{formatMs(d.latencyMs.p50, lang)}</td>
+                    <td className="num">{formatMs(d.latencyMs.p95, lang)}</td>
+                    <td className="num">{formatMs(d.latencyMs.p99, lang)}</td>
+                  </>
+                ) : (
+                  <td className="muted spanned" colSpan={3}>
+                    {d.calls === 0 ? t.neverCalled : t.none}
                   </td>
-                  <td className="num">{count(d.calls)}</td>
-                  <td className="num">{count(d.failures)}</td>
-                  <td className="num">{count(d.rejected)}</td>
-                  <td className="num">{formatRatio(d.errorRate, lang)}</td>
-                  {d.latencyMs ? (
+                )}
+                <td className="num">{count(d.inFlight)}</td>
+                <td className="nowrap">
+                  {count(d.cache.hits)} / {count(d.cache.misses)} / {count(d.cache.stale)}
+                </td>
+                <td className="last-failure">
+                  {d.lastFailure ? (
                     <>
-                      <td className="num">{formatMs(d.latencyMs.p50, lang)}</td>
-                      <td className="num">{formatMs(d.latencyMs.p95, lang)}</td>
-                      <td className="num">{formatMs(d.latencyMs.p99, lang)}</td>
+                      <code>{d.lastFailure.code}</code>
+                      <span className="row-id">{formatDateTime(d.lastFailure.at, lang)}</span>
                     </>
                   ) : (
-                    <td className="muted spanned" colSpan={3}>
-                      {d.calls === 0 ? t.neverCalled : t.none}
-                    </td>
+                    t.none
                   )}
-                  <td className="num">{count(d.inFlight)}</td>
-                  <td className="nowrap">
-                    {count(d.cache.hits)} / {count(d.cache.misses)} / {count(d.cache.stale)}
-                  </td>
-                  <td className="last-failure">
-                    {d.lastFailure ? (
-                      <>
-                        <code>{d.lastFailure.code}</code>
-                        <span className="row-id">{formatDateTime(d.lastFailure.at, lang)}</span>
-                      </>
-                    ) : (
-                      t.none
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableRegion>
-      </section>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
+      </Section>
 
-      <section aria-labelledby="departments-latency" className="section">
-        <h2 id="departments-latency">{t.latencyChartTitle}</h2>
+      <Section id="departments-latency" title={t.latencyChartTitle}>
         <BarChart
           caption={chartTitle}
-          summary={(parts) => t.chartSummary(t.latencyChartLabel(chartTitle), parts)}
+          label={t.latencyChartLabel(chartTitle)}
           emptyText={t.noLatency}
           bars={charted.map((d) => ({
             key: d.department,
@@ -144,7 +131,7 @@ function DepartmentsBody({ operations, cityId, names }: { operations: Operations
             tone: d.breaker === 'open' ? 'bad' : d.breaker === 'closed' ? 'neutral' : 'warn',
           }))}
         />
-      </section>
+      </Section>
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
-import { AdminApiError, adminApi, adminPaths, NETWORK_ERROR, type EmulatorFaults, type FaultSettings } from '../admin-api.ts';
-import { ErrorNotice, Loading } from '../components.tsx';
+import { ApiError, adminApi, adminPaths, NETWORK_ERROR, type EmulatorFaults, type FaultSettings } from '../admin-api.ts';
+import { ErrorNotice, LoadStatus, Section } from '../components.tsx';
 import { useTexts } from '../lang.tsx';
 import { emulatedSystemLabel } from '../texts.ts';
 import { useData } from '../use-data.ts';
@@ -10,11 +10,9 @@ export function FaultSwitches() {
   const { t } = useTexts();
   const faults = useData('emulator-faults', (signal) => adminApi<EmulatorFaults>(adminPaths.emulatorFaults(), { signal }));
   return (
-    <section aria-labelledby="fault-switches" className="section">
-      <h2 id="fault-switches">{t.faultsTitle}</h2>
+    <Section id="fault-switches" title={t.faultsTitle}>
       <p className="page-note">{t.faultsIntro}</p>
-      {faults.error ? <ErrorNotice error={faults.error} onRetry={faults.reload} /> : null}
-      {faults.loading && !faults.data ? <Loading /> : null}
+      <LoadStatus data={faults} />
       {faults.data ? (
         <div className="fault-grid">
           {faults.data.departments.map((department) => (
@@ -22,7 +20,7 @@ export function FaultSwitches() {
           ))}
         </div>
       ) : null}
-    </section>
+    </Section>
   );
 }
 
@@ -50,7 +48,7 @@ function FaultForm({ name, initial }: { name: string; initial: FaultSettings }) 
   const [settings, setSettings] = useState(initial);
   const [draft, setDraft] = useState(() => draftOf(initial));
   const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<{ message: string } | { error: AdminApiError } | null>(null);
+  const [outcome, setOutcome] = useState<{ message: string } | { error: ApiError } | null>(null);
 
   // Controls stay enabled while a change is sent, so focus stays where it was; a second press waits.
   const send = async (request: () => Promise<{ settings: FaultSettings }>, done: string) => {
@@ -63,7 +61,7 @@ function FaultForm({ name, initial }: { name: string; initial: FaultSettings }) 
       setDraft(draftOf(answer.settings));
       setOutcome({ message: done });
     } catch (failure) {
-      setOutcome({ error: failure instanceof AdminApiError ? failure : new AdminApiError(0, NETWORK_ERROR, String(failure)) });
+      setOutcome({ error: failure instanceof ApiError ? failure : new ApiError(0, NETWORK_ERROR, String(failure)) });
     } finally {
       setBusy(false);
     }

@@ -1,15 +1,15 @@
 import { useId, useState, type FormEvent } from 'react';
-import { AdminApiError, adminApi, adminPaths, NETWORK_ERROR, saveToken } from '../admin-api.ts';
+import { ApiError, adminApi, adminPaths, NETWORK_ERROR, saveToken } from '../admin-api.ts';
 import { ErrorNotice } from '../components.tsx';
 import { useTexts } from '../lang.tsx';
 
 /** The operator token form; `refusal` is why the hub sent the operator back here. */
-export function LoginPage({ refusal }: { refusal: AdminApiError | null }) {
+export function LoginPage({ refusal }: { refusal: ApiError | null }) {
   const { t } = useTexts();
   const id = useId();
   const [value, setValue] = useState('');
   const [checking, setChecking] = useState(false);
-  const [error, setError] = useState<AdminApiError | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   const shown = error ?? refusal;
 
   const submit = async (event: FormEvent) => {
@@ -23,7 +23,7 @@ export function LoginPage({ refusal }: { refusal: AdminApiError | null }) {
       await adminApi(adminPaths.reminders(), { token });
       saveToken(token);
     } catch (failure) {
-      const refused = failure instanceof AdminApiError ? failure : new AdminApiError(0, NETWORK_ERROR, String(failure));
+      const refused = failure instanceof ApiError ? failure : new ApiError(0, NETWORK_ERROR, String(failure));
       if (refused.status === 401 || refused.status === 403) setError(refused);
       else saveToken(token); // the token may well be good; the pages show what else is wrong
     } finally {

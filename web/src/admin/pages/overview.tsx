@@ -1,11 +1,12 @@
 import type { Operations } from '../admin-api.ts';
 import { useCatalogNames } from '../catalog.ts';
 import { BarChart, Gauge, type Tone } from '../charts.tsx';
-import { BreakerBadge, Tile } from '../components.tsx';
+import { BreakerBadge, Section, Tile } from '../components.tsx';
 import { formatCount, formatDateTime, formatRatio, ratioOf } from '../format.ts';
 import { useTexts } from '../lang.tsx';
 import { LiveStatus, useOperations } from '../live.tsx';
-import { adminPages, Link } from '../router.tsx';
+import { Link } from '../../navigation.tsx';
+import { adminPages } from '../router.tsx';
 import { BREAKER_LABELS, BREAKER_ORDER, departmentLabel, entranceLabel } from '../texts.ts';
 
 const BREAKER_TONES: Readonly<Record<string, Tone>> = { closed: 'ok', 'half-open': 'warn', open: 'bad', isolated: 'muted' };
@@ -49,7 +50,7 @@ function OverviewBody({ operations }: { operations: Operations }) {
       <div className="chart-grid">
         <BarChart
           caption={t.breakerCounts}
-          summary={(parts) => t.chartSummary(t.breakerChartLabel, parts)}
+          label={t.breakerChartLabel}
           emptyText={t.noDataYet}
           bars={BREAKER_ORDER.map((state) => ({ key: state, label: BREAKER_LABELS[state][lang], value: byBreaker.get(state) ?? 0, valueText: count(byBreaker.get(state) ?? 0), tone: BREAKER_TONES[state] }))}
         />
@@ -62,7 +63,7 @@ function OverviewBody({ operations }: { operations: Operations }) {
         />
         <BarChart
           caption={t.entranceChartTitle}
-          summary={(parts) => t.chartSummary(t.entranceChartLabel, parts)}
+          label={t.entranceChartLabel}
           emptyText={t.noTraffic}
           bars={[...traffic.byEntrance]
             .sort((a, b) => b.requests - a.requests)
@@ -70,8 +71,7 @@ function OverviewBody({ operations }: { operations: Operations }) {
         />
       </div>
 
-      <section aria-labelledby="overview-problems" className="section">
-        <h2 id="overview-problems">{t.problemsTitle}</h2>
+      <Section id="overview-problems" title={t.problemsTitle}>
         {notClosed.length === 0 ? (
           <p>{t.noProblems}</p>
         ) : (
@@ -95,7 +95,7 @@ function OverviewBody({ operations }: { operations: Operations }) {
         <p>
           <Link to={adminPages.departments()}>{t.seeDepartments}</Link>
         </p>
-      </section>
+      </Section>
     </>
   );
 }

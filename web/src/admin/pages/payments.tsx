@@ -1,10 +1,11 @@
 import { useId } from 'react';
 import { adminApi, adminPaths, type PaymentSummary, type ReconciliationReport } from '../admin-api.ts';
 import { BarChart, Gauge, type Tone } from '../charts.tsx';
-import { ErrorNotice, Loading, TableRegion, Tile } from '../components.tsx';
+import { DataTable, ErrorNotice, LoadStatus, Loading, Section, Tile } from '../components.tsx';
 import { chinaDate, formatCount, formatDateTime, formatRatio, formatYuan, ratioOf } from '../format.ts';
 import { useTexts } from '../lang.tsx';
-import { adminPages, navigate, useLocation } from '../router.tsx';
+import { navigate, useLocation } from '../../navigation.tsx';
+import { adminPages } from '../router.tsx';
 import { labelOf, MISMATCH_LABELS, MISMATCH_ORDER, PAYMENT_STATUS_LABELS, STATEMENT_LABELS, walletLabel } from '../texts.ts';
 import { useData } from '../use-data.ts';
 
@@ -47,10 +48,8 @@ function Summary({ date }: { date: string }) {
   const yuan = (fen: number) => formatYuan(fen, lang);
   const count = (n: number) => formatCount(n, lang);
   return (
-    <section aria-labelledby="payments-totals" className="section">
-      <h2 id="payments-totals">{t.totalsTitle}</h2>
-      {summary.error ? <ErrorNotice error={summary.error} onRetry={summary.reload} /> : null}
-      {summary.loading && !data ? <Loading /> : null}
+    <Section id="payments-totals" title={t.totalsTitle}>
+      <LoadStatus data={summary} />
       {data ? (
         <>
           <dl className="tiles">
@@ -66,40 +65,31 @@ function Summary({ date }: { date: string }) {
               <h3>{t.byWalletTitle}</h3>
               <div className="chart-grid chart-grid-2">
                 <BarChart
-                  summary={(parts) => t.chartSummary(t.byWalletChartLabel, parts)}
+                  label={t.byWalletChartLabel}
                   emptyText={t.noPayments}
                   bars={data.byWallet.map((w) => ({ key: w.wallet, label: walletLabel(w.wallet, lang), value: w.succeededFen, valueText: yuan(w.succeededFen) }))}
                 />
-                <TableRegion label={t.byWalletTitle}>
-                  <table className="data-table">
-                    <caption className="visually-hidden">{t.byWalletTitle}</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t.colWallet}</th>
-                        <th scope="col" className="num">{t.colCount}</th>
-                        <th scope="col" className="num">{t.colSucceededCount}</th>
-                        <th scope="col" className="num">{t.colSucceededAmount}</th>
-                        <th scope="col" className="num">{t.colRefunded}</th>
+                <DataTable
+                  caption={t.byWalletTitle}
+                  columns={[{ label: t.colWallet }, { label: t.colCount, num: true }, { label: t.colSucceededCount, num: true }, { label: t.colSucceededAmount, num: true }, { label: t.colRefunded, num: true }]}
+                >
+                  <tbody>
+                    {data.byWallet.map((w) => (
+                      <tr key={w.wallet}>
+                        <th scope="row">{walletLabel(w.wallet, lang)}</th>
+                        <td className="num">{count(w.count)}</td>
+                        <td className="num">{count(w.succeededCount)}</td>
+                        <td className="num">{yuan(w.succeededFen)}</td>
+                        <td className="num">{yuan(w.refundedFen)}</td>
                       </tr>
-                    </thead>
-                    <tbody>
-                      {data.byWallet.map((w) => (
-                        <tr key={w.wallet}>
-                          <th scope="row">{walletLabel(w.wallet, lang)}</th>
-                          <td className="num">{count(w.count)}</td>
-                          <td className="num">{count(w.succeededCount)}</td>
-                          <td className="num">{yuan(w.succeededFen)}</td>
-                          <td className="num">{yuan(w.refundedFen)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </TableRegion>
+                    ))}
+                  </tbody>
+                </DataTable>
               </div>
 
               <h3>{t.byStatusTitle}</h3>
               <BarChart
-                summary={(parts) => t.chartSummary(t.byStatusChartLabel, parts)}
+                label={t.byStatusChartLabel}
                 emptyText={t.noPayments}
                 bars={data.byStatus.map((s) => ({ key: s.status, label: labelOf(PAYMENT_STATUS_LABELS, s.status, lang), value: s.count, valueText: count(s.count), tone: STATUS_TONES[s.status] ?? 'neutral' }))}
               />
@@ -110,7 +100,7 @@ function Summary({ date }: { date: string }) {
           <WriteBack waiting={data.writeBack.waiting} done={data.writeBack.done} />
         </>
       ) : null}
-    </section>
+    </Section>
   );
 }
 
@@ -134,45 +124,36 @@ function Reconciliation({ date }: { date: string }) {
   const data = report.data;
   const incomplete = data?.wallets.some((w) => w.error !== undefined) ?? false;
   const amount = (fen: number | undefined) => (fen === undefined ? t.none : formatYuan(fen, lang));
+  const mismatchColumns = [{ label: t.colTradeNo }, { label: t.colWallet }, { label: t.colPayment }, { label: t.colHubAmount, num: true }, { label: t.colWalletAmount, num: true }, { label: t.colDetail }];
   return (
-    <section aria-labelledby="payments-reconciliation" className="section">
-      <div className="section-head">
-        <h2 id="payments-reconciliation">{t.reconciliationTitle}</h2>
+    <Section
+      id="payments-reconciliation"
+      title={t.reconciliationTitle}
+      action={
         <button type="button" className="button button-quiet" onClick={report.reload}>
           {t.reconcileAgain}
         </button>
-      </div>
+      }
+    >
       {report.loading ? <Loading text={t.reconciliationRunning} /> : null}
       {report.error ? <ErrorNotice error={report.error} onRetry={report.reload} /> : null}
       {data ? (
         <>
           <p className="page-note">{t.generatedAt(formatDateTime(data.generatedAt, lang))}</p>
           <h3>{t.statementsTitle}</h3>
-          <TableRegion label={t.statementsTitle}>
-            <table className="data-table">
-              <caption className="visually-hidden">{t.statementsTitle}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t.colWallet}</th>
-                  <th scope="col">{t.colStatement}</th>
-                  <th scope="col" className="num">{t.colLines}</th>
-                  <th scope="col" className="num">{t.colMatched}</th>
-                  <th scope="col">{t.colError}</th>
+          <DataTable caption={t.statementsTitle} columns={[{ label: t.colWallet }, { label: t.colStatement }, { label: t.colLines, num: true }, { label: t.colMatched, num: true }, { label: t.colError }]}>
+            <tbody>
+              {data.wallets.map((w) => (
+                <tr key={w.wallet}>
+                  <th scope="row">{walletLabel(w.wallet, lang)}</th>
+                  <td>{labelOf(STATEMENT_LABELS, w.statement, lang)}</td>
+                  <td className="num">{formatCount(w.lines, lang)}</td>
+                  <td className="num">{formatCount(w.matched, lang)}</td>
+                  <td className={w.error ? 'text-bad' : undefined}>{w.error ?? t.none}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {data.wallets.map((w) => (
-                  <tr key={w.wallet}>
-                    <th scope="row">{walletLabel(w.wallet, lang)}</th>
-                    <td>{labelOf(STATEMENT_LABELS, w.statement, lang)}</td>
-                    <td className="num">{formatCount(w.lines, lang)}</td>
-                    <td className="num">{formatCount(w.matched, lang)}</td>
-                    <td className={w.error ? 'text-bad' : undefined}>{w.error ?? t.none}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableRegion>
+              ))}
+            </tbody>
+          </DataTable>
 
           <h3>
             {t.mismatchesTitle} <span className="muted">({t.mismatchCount(data.mismatches.length)})</span>
@@ -189,41 +170,28 @@ function Reconciliation({ date }: { date: string }) {
                   <h4 id={`mismatch-${kind}`}>
                     {title} <span className="muted">({t.mismatchCount(found.length)})</span>
                   </h4>
-                  <TableRegion label={title}>
-                    <table className="data-table">
-                      <caption className="visually-hidden">{title}</caption>
-                      <thead>
-                        <tr>
-                          <th scope="col">{t.colTradeNo}</th>
-                          <th scope="col">{t.colWallet}</th>
-                          <th scope="col">{t.colPayment}</th>
-                          <th scope="col" className="num">{t.colHubAmount}</th>
-                          <th scope="col" className="num">{t.colWalletAmount}</th>
-                          <th scope="col">{t.colDetail}</th>
+                  <DataTable caption={title} columns={mismatchColumns}>
+                    <tbody>
+                      {found.map((m) => (
+                        <tr key={`${m.wallet}:${m.outTradeNo}`}>
+                          <th scope="row">
+                            <code>{m.outTradeNo}</code>
+                          </th>
+                          <td>{walletLabel(m.wallet, lang)}</td>
+                          <td>{m.paymentId ? <code>{m.paymentId}</code> : t.none}</td>
+                          <td className="num">{amount(m.hubAmountFen)}</td>
+                          <td className="num">{amount(m.walletAmountFen)}</td>
+                          <td>{m.detail}</td>
                         </tr>
-                      </thead>
-                      <tbody>
-                        {found.map((m) => (
-                          <tr key={`${m.wallet}:${m.outTradeNo}`}>
-                            <th scope="row">
-                              <code>{m.outTradeNo}</code>
-                            </th>
-                            <td>{walletLabel(m.wallet, lang)}</td>
-                            <td>{m.paymentId ? <code>{m.paymentId}</code> : t.none}</td>
-                            <td className="num">{amount(m.hubAmountFen)}</td>
-                            <td className="num">{amount(m.walletAmountFen)}</td>
-                            <td>{m.detail}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </TableRegion>
+                      ))}
+                    </tbody>
+                  </DataTable>
                 </section>
               );
             })
           )}
         </>
       ) : null}
-    </section>
+    </Section>
   );
 }

@@ -1,10 +1,11 @@
 import { useId } from 'react';
 import { adminApi, adminPaths, type ReminderCounts } from '../admin-api.ts';
 import { BarChart, type Tone } from '../charts.tsx';
-import { ErrorNotice, Loading, TableRegion } from '../components.tsx';
+import { DataTable, LoadStatus } from '../components.tsx';
 import { formatCount, formatDateTime } from '../format.ts';
 import { useTexts } from '../lang.tsx';
-import { adminPages, navigate, useLocation } from '../router.tsx';
+import { navigate, useLocation } from '../../navigation.tsx';
+import { adminPages } from '../router.tsx';
 import { labelOf, REMINDER_STATUS_LABELS, REMINDER_STATUS_ORDER } from '../texts.ts';
 import { useData } from '../use-data.ts';
 
@@ -44,8 +45,7 @@ export function RemindersPage() {
           {t.refreshNow}
         </button>
       </div>
-      {reminders.error ? <ErrorNotice error={reminders.error} onRetry={reminders.reload} /> : null}
-      {reminders.loading && !data ? <Loading /> : null}
+      <LoadStatus data={reminders} />
       {data ? (
         <>
           <p className="page-note">{t.remindersSince(formatDateTime(data.since, lang))}</p>
@@ -53,35 +53,26 @@ export function RemindersPage() {
           <div className="chart-grid chart-grid-2">
             <BarChart
               caption={t.remindersChartLabel}
-              summary={(parts) => t.chartSummary(t.remindersChartLabel, parts)}
+              label={t.remindersChartLabel}
               emptyText={t.noReminders}
               bars={statuses.map((s) => ({ key: s, label: labelOf(REMINDER_STATUS_LABELS, s, lang), value: data.counts[s] ?? 0, valueText: count(data.counts[s] ?? 0), tone: STATUS_TONES[s] ?? 'neutral' }))}
             />
-            <TableRegion label={t.remindersTableCaption}>
-              <table className="data-table">
-                <caption className="visually-hidden">{t.remindersTableCaption}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t.colStatus}</th>
-                    <th scope="col" className="num">{t.colReminders}</th>
+            <DataTable caption={t.remindersTableCaption} columns={[{ label: t.colStatus }, { label: t.colReminders, num: true }]}>
+              <tbody>
+                {statuses.map((s) => (
+                  <tr key={s}>
+                    <th scope="row">{labelOf(REMINDER_STATUS_LABELS, s, lang)}</th>
+                    <td className="num">{count(data.counts[s] ?? 0)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {statuses.map((s) => (
-                    <tr key={s}>
-                      <th scope="row">{labelOf(REMINDER_STATUS_LABELS, s, lang)}</th>
-                      <td className="num">{count(data.counts[s] ?? 0)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-                <tfoot>
-                  <tr>
-                    <th scope="row">{t.remindersTotal}</th>
-                    <td className="num">{count(total)}</td>
-                  </tr>
-                </tfoot>
-              </table>
-            </TableRegion>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th scope="row">{t.remindersTotal}</th>
+                  <td className="num">{count(total)}</td>
+                </tr>
+              </tfoot>
+            </DataTable>
           </div>
         </>
       ) : null}

@@ -1,7 +1,7 @@
 import type { Operations } from '../admin-api.ts';
 import { useCatalogNames } from '../catalog.ts';
 import { BarChart } from '../charts.tsx';
-import { TableRegion } from '../components.tsx';
+import { DataTable, Section } from '../components.tsx';
 import { formatCount, formatDateTime, formatRatio, ratioOf } from '../format.ts';
 import { useTexts } from '../lang.tsx';
 import { LiveStatus, useOperations } from '../live.tsx';
@@ -42,10 +42,9 @@ function TrafficBody({ operations }: { operations: Operations }) {
   return (
     <>
       <p className="page-note">{t.sinceStart(formatDateTime(operations.since, lang))}</p>
-      <section aria-labelledby="traffic-entrances" className="section">
-        <h2 id="traffic-entrances">{t.trafficEntranceTitle}</h2>
+      <Section id="traffic-entrances" title={t.trafficEntranceTitle}>
         <BarChart
-          summary={(parts) => t.chartSummary(t.entranceChartLabel, parts)}
+          label={t.entranceChartLabel}
           emptyText={t.noTraffic}
           bars={entrances.map((e) => ({
             key: e.entrance,
@@ -55,85 +54,65 @@ function TrafficBody({ operations }: { operations: Operations }) {
             tone: e.requests > 0 && e.errors / e.requests >= 0.05 ? 'bad' : 'neutral',
           }))}
         />
-      </section>
+      </Section>
 
-      <section aria-labelledby="traffic-services" className="section">
-        <h2 id="traffic-services">{t.trafficServiceTitle}</h2>
+      <Section id="traffic-services" title={t.trafficServiceTitle}>
         {services.length === 0 ? (
           <p>{t.noTraffic}</p>
         ) : (
-          <TableRegion label={t.trafficServiceTitle}>
-            <table className="data-table">
-              <caption className="visually-hidden">{t.trafficServiceTitle}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t.colService}</th>
-                  <th scope="col">{t.colCity}</th>
-                  <th scope="col" className="num">{t.colRequests}</th>
-                  <th scope="col" className="num">{t.colErrors}</th>
-                  <th scope="col" className="num">{t.colErrorRate}</th>
+          <DataTable
+            caption={t.trafficServiceTitle}
+            columns={[{ label: t.colService }, { label: t.colCity }, { label: t.colRequests, num: true }, { label: t.colErrors, num: true }, { label: t.colErrorRate, num: true }]}
+          >
+            <tbody>
+              {services.map((s) => (
+                <tr key={serviceKey(s.cityId, s.serviceId)}>
+                  <th scope="row">
+                    {serviceName(s.cityId, s.serviceId)}
+                    <span className="row-id">{s.serviceId}</span>
+                  </th>
+                  <td>{names.cityName(s.cityId)}</td>
+                  <td className="num">{count(s.requests)}</td>
+                  <td className="num">{count(s.errors)}</td>
+                  <td className="num">{formatRatio(ratioOf(s.errors, s.requests), lang)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {services.map((s) => (
-                  <tr key={serviceKey(s.cityId, s.serviceId)}>
-                    <th scope="row">
-                      {serviceName(s.cityId, s.serviceId)}
-                      <span className="row-id">{s.serviceId}</span>
-                    </th>
-                    <td>{names.cityName(s.cityId)}</td>
-                    <td className="num">{count(s.requests)}</td>
-                    <td className="num">{count(s.errors)}</td>
-                    <td className="num">{formatRatio(ratioOf(s.errors, s.requests), lang)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableRegion>
+              ))}
+            </tbody>
+          </DataTable>
         )}
         {byService.length > services.length ? <p className="page-note">{t.servicesWithoutRequests(byService.length - services.length)}</p> : null}
-      </section>
+      </Section>
 
-      <section aria-labelledby="traffic-matrix" className="section">
-        <h2 id="traffic-matrix">{t.trafficMatrixTitle}</h2>
+      <Section id="traffic-matrix" title={t.trafficMatrixTitle}>
         {rows.length === 0 ? (
           <p>{t.noTraffic}</p>
         ) : (
-          <TableRegion label={t.trafficMatrixCaption}>
-            <table className="data-table matrix">
-              <caption className="visually-hidden">{t.trafficMatrixCaption}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t.colService}</th>
-                  {columns.map((entrance) => (
-                    <th scope="col" className="num" key={entrance}>
-                      {entranceLabel(entrance, lang)}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((row) => {
-                  const key = serviceKey(row.cityId, row.serviceId);
-                  return (
-                    <tr key={key}>
-                      <th scope="row">{serviceLabel(row.cityId, row.serviceId)}</th>
-                      {columns.map((entrance) => {
-                        const requests = cells.get(`${key}|${entrance}`) ?? 0;
-                        return (
-                          <td key={entrance} className={`num heat${heatLevel(requests, row.total)}`}>
-                            {count(requests)}
-                          </td>
-                        );
-                      })}
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </TableRegion>
+          <DataTable
+            caption={t.trafficMatrixCaption}
+            className="matrix"
+            columns={[{ label: t.colService }, ...columns.map((entrance) => ({ label: entranceLabel(entrance, lang), num: true, key: entrance }))]}
+          >
+            <tbody>
+              {rows.map((row) => {
+                const key = serviceKey(row.cityId, row.serviceId);
+                return (
+                  <tr key={key}>
+                    <th scope="row">{serviceLabel(row.cityId, row.serviceId)}</th>
+                    {columns.map((entrance) => {
+                      const requests = cells.get(`${key}|${entrance}`) ?? 0;
+                      return (
+                        <td key={entrance} className={`num heat${heatLevel(requests, row.total)}`}>
+                          {count(requests)}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </DataTable>
         )}
-      </section>
+      </Section>
     </>
   );
 }
