@@ -212,6 +212,25 @@ describe('every seed service by clicking (390 × 844, and 1280 × 800 screenshot
     await shoot('permit-progress');
   });
 
+  it('reads the same in English: My City and a route', async (t) => {
+    if (skipUnlessBuilt(t)) return;
+    await page.goto(`${origin}/app/?city=shanghai`);
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    const myCity = page.getByRole('region', { name: 'My City' });
+    await myCity.locator('li[data-service-id]').first().waitFor();
+    assert.match(await myCity.innerText(), /updated just now|updated \d+ (min|h) ago/);
+    assert.doesNotMatch(await myCity.innerText(), /刚刚更新|分钟前更新|数据正常/, 'My City speaks English');
+    await shoot('my-city-english');
+
+    await page.goto(`${origin}${servicePath('traffic.road-conditions')}`);
+    const roads = page.getByRole('region', { name: 'Conditions along a route' });
+    await roads.getByLabel('From').waitFor();
+    await roads.getByRole('button', { name: 'Show the route' }).waitFor();
+    await shoot('road-conditions-english');
+    await page.getByRole('button', { name: '切换到中文' }).click();
+    await page.getByRole('region', { name: '路线路况' }).waitFor();
+  });
+
   it('wrote nothing to the console as an error', (t) => {
     if (skipUnlessBuilt(t)) return;
     assert.deepEqual(consoleErrors, []);
