@@ -2,12 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from './config.ts';
 import { formatProblem, loadCatalogDir } from './catalog/catalog.loader.ts';
-import { migrateToLatest, openStore } from './store/db.ts';
-import { Catalog } from './catalog/catalog.service.ts';
-import { BatchRecordRepository } from './store/batch-records.repository.ts';
-import { checkConnector, formatConnectorCheck } from './connectors/contract.ts';
 import type { IdentifierKind } from './model/common.ts';
-import { startHub } from './server.ts';
 import { demoCitizen, demoIdentifierLinks, demoRealName, MAX_DEMO_CITIZENS, type DemoCitizen } from './demo/demo-citizens.ts';
 import { WECHAT_DEMO_APPS } from '../emulators/channels/wechat/wechat.apps.ts';
 import { WEIBO_DEMO_APPS } from '../emulators/channels/weibo/weibo.apps.ts';
@@ -33,6 +28,11 @@ async function callHub<T>(url: string, init: RequestInit & { json?: unknown; tok
   return body as T;
 }
 
+// The hub, the store and the connectors are loaded by the commands that use them, so `--help`
+// and the commands that only call a running hub or the emulators start at once.
+const loadServer = () => import('./server.ts');
+const loadStore = () => import('./store/db.ts');
+
 export function buildCli(): Command {
   const program = new Command('hutong')
     .description('Hutong (互通): an open interconnection hub for city services')
@@ -51,6 +51,7 @@ export function buildCli(): Command {
       const demoMode = demo === '1' || demo === 'true';
       // A demo needs no setup to open the console; the token lives only in this process and on the screen, never in the logs.
       const generatedAdminToken = demoMode && !env.HUTONG_ADMIN_TOKEN ? randomBytes(24).toString('base64url') : undefined;
+      const { startHub } = await loadServer();
       const hub = await startHub({ env, withEmulators: opts.withEmulators, ...(generatedAdminToken ? { overrides: { adminToken: generatedAdminToken } } : {}) });
       const lines = [
         `Hutong hub        ${hub.url}`,
@@ -83,6 +84,7 @@ export function buildCli(): Command {
     .description('apply pending store migrations (PGlite in HUTONG_DATA_DIR, or DATABASE_URL)')
     .action(async () => {
       const config = loadConfig();
+      const { migrateToLatest, openStore } = await loadStore();
       const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
         const outcome = await migrateToLatest(store);
@@ -130,6 +132,12 @@ export function buildCli(): Command {
       const kind = file.config.departments.find((d) => d.id === departmentId)?.connector.kind;
       if (!kind) throw new Error(`no department "${departmentId}" in ${cityId}`);
       // Batch-file departments are checked by importing what they dropped, which needs the store.
+      const { migrateToLatest, openStore } = await loadStore();
+      const [{ Catalog }, { BatchRecordRepository }, { checkConnector, formatConnectorCheck }] = await Promise.all([
+        import('./catalog/catalog.service.ts'),
+        import('./store/batch-records.repository.ts'),
+        import('./connectors/contract.ts'),
+      ]);
       const store = kind === 'csv' ? await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) : undefined;
       try {
         if (store) await migrateToLatest(store);

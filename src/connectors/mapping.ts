@@ -24,9 +24,14 @@ export function plateTypeCode(plate: string): string {
   return '02';
 }
 
+// Building a DateTimeFormat costs far more than using one.
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Offset of an IANA zone at an instant, as "+08:00". */
 export function zoneOffset(timeZone: string, at: Date = new Date()): string {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+  let format = offsetFormats.get(timeZone);
+  if (!format) offsetFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })));
+  const name = format
     .formatToParts(at)
     .find((p) => p.type === 'timeZoneName')?.value;
   const offset = name?.replace('GMT', '') ?? '';
@@ -43,8 +48,18 @@ export function zoneOffset(timeZone: string, at: Date = new Date()): string {
  *   await m.evaluate({ FKJE: '200.00' }) // { fineFen: 20000 }
  */
 export function compileMapping(source: string, options: { timeZone: string }): Mapping {
+  // Cities share mapping files: one compiled expression per text and zone serves them all.
+  const key = `${options.timeZone}\u0000${source}`;
+  let mapping = compiledMappings.get(key);
+  if (!mapping) compiledMappings.set(key, (mapping = compile(source, options.timeZone)));
+  return mapping;
+}
+
+const compiledMappings = new Map<string, Mapping>();
+
+function compile(source: string, timeZone: string): Mapping {
   const expression = jsonata(source);
-  const offset = zoneOffset(options.timeZone);
+  const offset = zoneOffset(timeZone);
   expression.registerFunction('yuanToFen', (v: string | number) => yuanStringToFen(String(v)), '<(sn):n>');
   expression.registerFunction('localTime', (v: string) => localToRfc3339(v, offset), '<s:s>');
   expression.registerFunction('plateTypeCode', (v: string) => plateTypeCode(v), '<s:s>');

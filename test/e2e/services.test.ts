@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
-import { ensureWebBuild, launchChromium, PHONE, screenshotBoth, watchConsole } from '../helpers/browser.ts';
+import { assertAccessible, ensureWebBuild, launchChromium, PHONE, screenshotBoth, watchConsole } from '../helpers/browser.ts';
 import { demoCitizen, type DemoCitizen } from '../../src/demo/demo-citizens.ts';
 import { generateLibraryLoans, renewalRefusal } from '../../emulators/departments/library/records.ts';
 import { generatePermitApplications } from '../../emulators/departments/exit-entry/records.ts';
@@ -67,7 +67,11 @@ describe('every seed service by clicking (390 × 844, and 1280 × 800 screenshot
   };
 
   /** The whole page as a phone and as a desktop show it: `<name>-390.png`, `<name>-1280.png`. */
-  const shoot = (name: string) => screenshotBoth(page, name);
+  /** Checks the screen with axe-core, then saves it at both sizes. */
+  const shoot = async (name: string) => {
+    await assertAccessible(page, name);
+    await screenshotBoth(page, name);
+  };
 
   it('logs in with an SMS code, proves the real name, links a plate and a library card', async (t) => {
     if (skipUnlessBuilt(t)) return;

@@ -17,21 +17,29 @@ const VIEWPORT = PHONE;
 const SERVICE_PATH = '/app/cities/shanghai/services/traffic.violations';
 const SHANGHAI = { id: 'shanghai', regionCode: '310000', platePrefix: '沪A' };
 
-/** The first Shanghai demo resident whose plate has two unpaid fines today: one to pay, one to ask someone else to pay. */
+/** Whether the vehicle is due for inspection (stations take it from 90 days before its due date). */
+function vehicleDue(n: number): boolean {
+  const today = new Date(REFERENCE_DATE.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const vehicle = generateVehicle('shanghai', demoCitizen(n, SHANGHAI).plate, REFERENCE_DATE);
+  return vehicle !== undefined && daysBetween(today, vehicle.JYYXQZ) <= 90;
+}
+
+/**
+ * A Shanghai demo resident whose plate has two unpaid fines today (one to pay, one to ask someone
+ * else to pay), and whose vehicle is due for inspection when any such resident's is.
+ */
 function residentWithUnpaidFines(): number {
+  const candidates: number[] = [];
   for (let n = 1; n <= 200; n++) {
     const unpaid = generateViolations('shanghai', demoCitizen(n, SHANGHAI).plate, REFERENCE_DATE).filter((v) => v.JKBJ !== '1');
-    if (unpaid.length >= 2) return n;
+    if (unpaid.length >= 2) candidates.push(n);
   }
-  throw new Error('no Shanghai demo resident has two unpaid fines');
+  const resident = candidates.find(vehicleDue) ?? candidates[0];
+  if (resident === undefined) throw new Error('no Shanghai demo resident has two unpaid fines');
+  return resident;
 }
 const RESIDENT = residentWithUnpaidFines();
-/** Whether the resident's vehicle is due for inspection (stations take it from 90 days before its due date). */
-const RESIDENT_VEHICLE_DUE = (() => {
-  const today = new Date(REFERENCE_DATE.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-  const vehicle = generateVehicle('shanghai', demoCitizen(RESIDENT, SHANGHAI).plate, REFERENCE_DATE);
-  return vehicle !== undefined && daysBetween(today, vehicle.JYYXQZ) <= 90;
-})();
+const RESIDENT_VEHICLE_DUE = vehicleDue(RESIDENT);
 /** Someone else, who pays a fine the resident shares. */
 const FRIEND = RESIDENT === 1 ? 2 : 1;
 
@@ -407,7 +415,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
     }
   });
 
-  it('books a vehicle inspection, or is told the vehicle is not due and books a hospital registration through its fee', async (t) => {
+  it('books a vehicle inspection (or is told the vehicle is not due), then a hospital registration through its fee', async (t) => {
     if (skipUnlessBuilt(t)) return;
     await page.goto(`${origin}/app/cities/shanghai/services/traffic.inspection-booking`);
     await page.getByRole('heading', { level: 1, name: '机动车年检预约' }).waitFor();
@@ -431,12 +439,12 @@ describe('citizen web app in a browser (390 × 844)', () => {
       await card.getByText('已确认').waitFor();
       await card.getByText('确认号').waitFor();
       await shoot('22-inspection-booked');
-      return;
+    } else {
+      await slots.getByText(/您的车辆还未到年检时间/).waitFor();
+      await slots.getByText('HUTONG_ERR_BOOKING_NOT_DUE').waitFor();
+      assert.equal(await mine.locator('article[data-booking-id]').count(), 0, 'a refused booking holds nothing');
+      await shoot('22-inspection-not-due');
     }
-    await slots.getByText(/您的车辆还未到年检时间/).waitFor();
-    await slots.getByText('HUTONG_ERR_BOOKING_NOT_DUE').waitFor();
-    assert.equal(await mine.locator('article[data-booking-id]').count(), 0, 'a refused booking holds nothing');
-    await shoot('22-inspection-not-due');
 
     // A hospital registration: held until its fee is paid with a wallet, then the hospital confirms it.
     await page.goto(`${origin}/app/cities/shanghai/services/medical.hospital-registration`);
