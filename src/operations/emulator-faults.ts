@@ -1,15 +1,6 @@
 import { hutongError } from '../errors.ts';
-
-/** What an emulated department system is told to do wrong (the emulators' `/_admin/faults/{name}`). */
-export interface FaultSettings {
-  readonly latencyMs: number;
-  readonly failRate: number;
-  readonly throttleRate: number;
-  readonly hang: boolean;
-  readonly down: boolean;
-}
-
-export const NO_FAULTS: FaultSettings = Object.freeze({ latencyMs: 0, failRate: 0, throttleRate: 0, hang: false, down: false });
+// The emulators' own definition of their switches (a small module with no server in it).
+import { NO_FAULTS, type FaultSettings } from '../../emulators/faults.ts';
 
 /**
  * Every department system the emulators can be told to misbehave, by the first path segment of its

@@ -1,10 +1,9 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
-import { assertAccessible, DESKTOP, ensureWebBuild, focused, launchChromium, screenshotBoth, tabTo, watchConsole } from '../helpers/browser.ts';
+import { assertAccessible, DESKTOP, ensureWebBuild, focused, screenshotBoth, tabTo, watchConsole, openBrowserRig, skipWithoutBuild, type BrowserRig } from '../helpers/browser.ts';
 
 // An operator at a desk: the console at /admin/, served by a real hub in demo mode, in Chromium.
 
@@ -12,7 +11,7 @@ const ADMIN_TOKEN = 'console-browser-test-token-000001';
 const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800322c) NetType/WIFI Language/zh_CN';
 
 describe('operator console in a browser (1280 × 800)', () => {
-  let built = false;
+  let rig: BrowserRig | undefined;
   let hub: TestHub;
   let origin: string;
   let browser: Browser;
@@ -20,33 +19,21 @@ describe('operator console in a browser (1280 × 800)', () => {
   const consoleErrors: string[] = [];
 
   before(async () => {
-    built = ensureWebBuild();
-    if (!built) return;
+    if (!ensureWebBuild()) return;
     hub = await startTestHub(testEngines()[0], { adminToken: ADMIN_TOKEN }, { importBatchFiles: false });
-    await hub.app.listen({ port: 0, host: '127.0.0.1' });
-    origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
+    rig = await openBrowserRig(hub, consoleErrors);
+    ({ origin, browser } = rig);
     // Citizens in WeChat look at inspection slots: twice, so the second answer comes from the cache.
     for (let i = 0; i < 2; i++) {
       const res = await fetch(`${origin}/v1/cities/shanghai/services/traffic.inspection-booking/slots`, { headers: { 'user-agent': WECHAT_UA } });
       assert.equal(res.status, 200, await res.text());
     }
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    watchConsole(page, origin, consoleErrors);
+    page = await rig.newPage({ viewport: DESKTOP });
   });
 
-  after(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  after(() => rig?.close());
 
-  const skipUnlessBuilt = (t: TestContext): boolean => {
-    if (built) return false;
-    t.skip('the web app is not built and could not be built (run npm run build:web)');
-    return true;
-  };
+  const skipUnlessBuilt = (t: TestContext): boolean => skipWithoutBuild(rig !== undefined, t);
 
   const nav = () => page.getByRole('navigation', { name: '控制台导航' });
 

@@ -1,11 +1,10 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
-import { accessibilityProblems, assertAccessible, DESKTOP, ensureWebBuild, launchChromium, PHONE, SCREENSHOTS, watchConsole as collectConsoleErrors } from '../helpers/browser.ts';
+import { accessibilityProblems, assertAccessible, DESKTOP, ensureWebBuild, PHONE, SCREENSHOTS, watchConsole as collectConsoleErrors, openBrowserRig, skipWithoutBuild, type BrowserRig } from '../helpers/browser.ts';
 
 // The demo page: the web app in a phone frame as each entrance shows it, each frame logged in
 // through its own platform's authorization page.
@@ -15,7 +14,7 @@ const SKINS = ['alipay', 'wechat', 'taobao', 'weibo', 'web'] as const;
 const REGISTERED_HUB = 'http://127.0.0.1:3000';
 
 describe('the entrances demo page, and every entrance skin', () => {
-  let built = false;
+  let rig: BrowserRig | undefined;
   let hub: TestHub;
   let origin: string;
   let browser: Browser;
@@ -26,13 +25,12 @@ describe('the entrances demo page, and every entrance skin', () => {
   const watchConsole = (on: Page) => collectConsoleErrors(on, origin, consoleErrors);
 
   before(async () => {
-    built = ensureWebBuild();
-    if (!built) return;
+    if (!ensureWebBuild()) return;
     hub = await startTestHub(testEngines()[0], {}, { importBatchFiles: false });
-    await hub.app.listen({ port: 0, host: '127.0.0.1' });
-    origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1, locale: 'zh-CN' });
+    rig = await openBrowserRig(hub, consoleErrors);
+    ({ origin, browser } = rig);
+    page = await rig.newPage({ viewport: DESKTOP });
+    context = page.context();
     // Weibo sends the browser back to the callback registered for its demo app, npm start's hub;
     // this hub listens on another port, so its answer is pointed here (the code stays bound to that URI).
     await context.route(`${hub.emulators.url}/weibo/oauth2/authorize**`, async (route) => {
@@ -41,21 +39,11 @@ describe('the entrances demo page, and every entrance skin', () => {
       if (!location?.startsWith(`${REGISTERED_HUB}/`)) return route.fulfill({ response });
       return route.fulfill({ response, headers: { ...response.headers(), location: `${origin}${location.slice(REGISTERED_HUB.length)}` } });
     });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    watchConsole(page);
   });
 
-  after(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  after(() => rig?.close());
 
-  const skipUnlessBuilt = (t: TestContext): boolean => {
-    if (built) return false;
-    t.skip('the web app is not built and could not be built (run npm run build:web)');
-    return true;
-  };
+  const skipUnlessBuilt = (t: TestContext): boolean => skipWithoutBuild(rig !== undefined, t);
 
   const frameOf = (id: string): FrameLocator => page.frameLocator(`iframe[name="hutong-entrance-${id}"]`);
 

@@ -1,10 +1,9 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
-import { assertAccessible, ensureWebBuild, launchChromium, PHONE, screenshotBoth, watchConsole } from '../helpers/browser.ts';
+import { assertAccessible, ensureWebBuild, PHONE, screenshotBoth, openBrowserRig, skipWithoutBuild, type BrowserRig } from '../helpers/browser.ts';
 import { demoCitizen, type DemoCitizen } from '../../src/demo/demo-citizens.ts';
 import { generateLibraryLoans, renewalRefusal } from '../../emulators/departments/library/records.ts';
 import { generatePermitApplications } from '../../emulators/departments/exit-entry/records.ts';
@@ -35,38 +34,24 @@ function addDays(date: string, days: number): string {
 
 describe('every seed service by clicking (390 × 844, and 1280 × 800 screenshots)', () => {
   const person = residentForEveryService();
-  let built = false;
+  let rig: BrowserRig | undefined;
   let hub: TestHub;
   let origin: string;
-  let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
 
   before(async () => {
-    built = ensureWebBuild();
-    if (!built) return;
+    if (!ensureWebBuild()) return;
     hub = await startTestHub(testEngines()[0]);
-    await hub.app.listen({ port: 0, host: '127.0.0.1' });
-    origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, locale: 'zh-CN', hasTouch: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    watchConsole(page, origin, consoleErrors);
+    rig = await openBrowserRig(hub, consoleErrors);
+    origin = rig.origin;
+    page = await rig.newPage({ viewport: PHONE, hasTouch: true });
   });
 
-  after(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  after(() => rig?.close());
 
-  const skipUnlessBuilt = (t: TestContext): boolean => {
-    if (built) return false;
-    t.skip('the web app is not built and could not be built (run npm run build:web)');
-    return true;
-  };
+  const skipUnlessBuilt = (t: TestContext): boolean => skipWithoutBuild(rig !== undefined, t);
 
-  /** The whole page as a phone and as a desktop show it: `<name>-390.png`, `<name>-1280.png`. */
   /** Checks the screen with axe-core, then saves it at both sizes. */
   const shoot = async (name: string) => {
     await assertAccessible(page, name);

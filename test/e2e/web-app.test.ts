@@ -1,8 +1,7 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { assertAccessible, ensureWebBuild, focused, launchChromium, PHONE, screenshotBoth, tabTo, watchConsole as collectConsoleErrors } from '../helpers/browser.ts';
+import { assertAccessible, ensureWebBuild, focused, PHONE, screenshotBoth, tabTo, watchConsole as collectConsoleErrors, openBrowserRig, skipWithoutBuild, type BrowserRig } from '../helpers/browser.ts';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
@@ -51,7 +50,7 @@ const WALLET_PAY = {
 } as const;
 
 describe('citizen web app in a browser (390 × 844)', () => {
-  let built = false;
+  let rig: BrowserRig | undefined;
   let hub: TestHub;
   let origin: string;
   let browser: Browser;
@@ -60,28 +59,17 @@ describe('citizen web app in a browser (390 × 844)', () => {
   const consoleErrors: string[] = [];
 
   before(async () => {
-    built = ensureWebBuild();
-    if (!built) return;
+    if (!ensureWebBuild()) return;
     hub = await startTestHub(testEngines()[0]);
-    await hub.app.listen({ port: 0, host: '127.0.0.1' });
-    origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'zh-CN', hasTouch: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    watchConsole(page);
+    rig = await openBrowserRig(hub, consoleErrors);
+    ({ origin, browser } = rig);
+    page = await rig.newPage({ viewport: VIEWPORT, hasTouch: true });
+    context = page.context();
   });
 
-  after(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  after(() => rig?.close());
 
-  const skipUnlessBuilt = (t: TestContext): boolean => {
-    if (built) return false;
-    t.skip('the web app is not built and could not be built (run npm run build:web)');
-    return true;
-  };
+  const skipUnlessBuilt = (t: TestContext): boolean => skipWithoutBuild(rig !== undefined, t);
 
   const shoot = (name: string, on: Page = page) => screenshotBoth(on, name);
 

@@ -3,9 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { TestContext } from 'node:test';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { WEB_APP_DIST_DIR } from '../../src/http/routes/web-app.routes.ts';
+import type { TestHub } from './hub.ts';
 
 // The browser suites drive Debian's Chromium with playwright-core; code run inside the page is
 // given as strings, because this project's TypeScript has no DOM types.
@@ -32,6 +35,45 @@ export async function launchChromium(): Promise<Browser> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it (apt-get install -y chromium), as .ci/run does`);
   await mkdir(SCREENSHOTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+}
+
+/** What a browser suite runs against: its hub listening on loopback, and Chromium. */
+export interface BrowserRig {
+  readonly origin: string;
+  readonly browser: Browser;
+  /** A page in a context of its own (zh-CN, scale 1, 15 s waits), its console errors collected. */
+  newPage(options: BrowserContextOptions): Promise<Page>;
+  /** Closes the browser and the hub. */
+  close(): Promise<void>;
+}
+
+/** Puts the hub on a loopback port and starts Chromium; console errors of every page go to `errors`. */
+export async function openBrowserRig(hub: TestHub, errors: string[]): Promise<BrowserRig> {
+  await hub.app.listen({ port: 0, host: '127.0.0.1' });
+  const origin = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
+  const browser = await launchChromium();
+  return {
+    origin,
+    browser,
+    async newPage(options) {
+      const context = await browser.newContext({ deviceScaleFactor: 1, locale: 'zh-CN', ...options });
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      watchConsole(page, origin, errors);
+      return page;
+    },
+    async close() {
+      await browser.close();
+      await hub.close();
+    },
+  };
+}
+
+/** Skips the test, saying why, when the web app could not be built; true when skipped. */
+export function skipWithoutBuild(built: boolean, t: TestContext): boolean {
+  if (built) return false;
+  t.skip('the web app is not built and could not be built (run npm run build:web)');
+  return true;
 }
 
 /**

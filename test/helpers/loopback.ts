@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach } from 'node:test';
 import type { EmulatorRoute } from '../../emulators/http-kit.ts';
 
 export interface Listening {
@@ -29,4 +30,28 @@ export function serveRoute(route: EmulatorRoute): http.RequestListener {
   return async (req, res) => {
     if (!(await route(req, res, new URL(req.url ?? '/', 'http://emulator.invalid')))) res.writeHead(404).end();
   };
+}
+
+/**
+ * One emulator route on a loopback port, built anew before each test (fresh in-memory state) with
+ * a clock the tests move by hand: `office.now` is what the route's `now()` returns.
+ *
+ * @example
+ *   const office = routeRebuiltPerTest((baseUrl, now) => createCivilAffairsRoute({ baseUrl, referenceDate }, { now }))
+ *   await fetch(`${office.url}/civil-affairs/beijing/api/hydj/sd`); office.now += 86_400_000
+ */
+export function routeRebuiltPerTest(build: (baseUrl: string, now: () => number) => EmulatorRoute): { readonly url: string; now: number } {
+  const office = { url: '', now: 0 };
+  let listening: Listening | undefined;
+  let route: EmulatorRoute | undefined;
+  before(async () => {
+    listening = await listenOnLoopback((req, res) => (route ? serveRoute(route)(req, res) : res.writeHead(404).end()));
+    office.url = listening.url;
+  });
+  after(() => listening?.close());
+  beforeEach(() => {
+    office.now = 0;
+    route = build(office.url, () => office.now);
+  });
+  return office;
 }

@@ -3,12 +3,11 @@
  * test gets a fresh registry (bookings are in memory) with a clock it moves by hand.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { nationalIdCheckChar } from '../../../src/model/identifiers.ts';
 import { SEED_CITY_REGIONS } from '../../../src/model/regions.ts';
 import { demoResident, residentName, type DemoResident } from '../../population.ts';
-import type { EmulatorRoute } from '../../http-kit.ts';
-import { listenOnLoopback, serveRoute, type Listening } from '../../../test/helpers/loopback.ts';
+import { routeRebuiltPerTest } from '../../../test/helpers/loopback.ts';
 import type { MarriageBooking } from './bookings.ts';
 import { generateMarriageSlots, type MarriageSlot } from './records.ts';
 import { createCivilAffairsRoute } from './server.ts';
@@ -16,24 +15,8 @@ import { createCivilAffairsRoute } from './server.ts';
 const REFERENCE_DATE = new Date('2026-11-01T00:00:00+08:00');
 const CITY = 'beijing';
 
-let origin: string;
-let route: EmulatorRoute | undefined;
-let now = 0;
-
-let listening: Listening;
-
-before(async () => {
-  // The route is rebuilt before each test: a fresh office with no bookings.
-  listening = await listenOnLoopback((req, res) => (route ? serveRoute(route)(req, res) : res.writeHead(404).end()));
-  origin = listening.url;
-});
-
-after(() => listening.close());
-
-beforeEach(() => {
-  now = 0;
-  route = createCivilAffairsRoute({ baseUrl: origin, referenceDate: REFERENCE_DATE }, { now: () => now });
-});
+// A fresh office before each test (bookings are in memory), with a clock the tests move.
+const office = routeRebuiltPerTest((baseUrl, now) => createCivilAffairsRoute({ baseUrl, referenceDate: REFERENCE_DATE }, { now }));
 
 interface Answer<T = unknown> {
   status: number;
@@ -41,7 +24,7 @@ interface Answer<T = unknown> {
 }
 
 async function call<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer<T>> {
-  const response = await fetch(`${origin}/civil-affairs/${CITY}${path}`, {
+  const response = await fetch(`${office.url}/civil-affairs/${CITY}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -182,7 +165,7 @@ describe('civil affairs marriage registration bookings', () => {
     assert.equal(again.status, 409);
     assert.equal(again.body.code, 40902);
 
-    now += 30 * 86_400_000;
+    office.now += 30 * 86_400_000;
     const other = couple(5);
     const past = await call('POST', '/api/hydj/yy', request(slot, other.man, other.woman));
     assert.equal(past.status, 409);

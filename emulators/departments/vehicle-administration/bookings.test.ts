@@ -3,10 +3,9 @@
  * test gets a fresh office (bookings are in memory) with a clock it moves by hand.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { holderOf } from '../../population.ts';
-import type { EmulatorRoute } from '../../http-kit.ts';
-import { listenOnLoopback, serveRoute, type Listening } from '../../../test/helpers/loopback.ts';
+import { routeRebuiltPerTest } from '../../../test/helpers/loopback.ts';
 import { addDays } from '../kit/synthetic.ts';
 import { DUE_WINDOW_DAYS, type InspectionBooking } from './bookings.ts';
 import { generateInspectionSlots, generateVehicle, type InspectionSlot } from './records.ts';
@@ -15,25 +14,8 @@ import { createVehicleAdministrationRoute, VEHICLE_ADMIN_DEMO_API_KEY } from './
 const REFERENCE_DATE = new Date('2026-11-01T00:00:00+08:00');
 const CITY = 'shanghai';
 
-let origin: string;
-let route: EmulatorRoute | undefined;
-/** The real time the office's clock reads; moved by tests. */
-let now = 0;
-
-let listening: Listening;
-
-before(async () => {
-  // The route is rebuilt before each test: a fresh office with no bookings.
-  listening = await listenOnLoopback((req, res) => (route ? serveRoute(route)(req, res) : res.writeHead(404).end()));
-  origin = listening.url;
-});
-
-after(() => listening.close());
-
-beforeEach(() => {
-  now = 0;
-  route = createVehicleAdministrationRoute({ baseUrl: origin, referenceDate: REFERENCE_DATE }, { apiKey: VEHICLE_ADMIN_DEMO_API_KEY, now: () => now });
-});
+// A fresh office before each test (bookings are in memory), with a clock the tests move.
+const office = routeRebuiltPerTest((baseUrl, now) => createVehicleAdministrationRoute({ baseUrl, referenceDate: REFERENCE_DATE }, { apiKey: VEHICLE_ADMIN_DEMO_API_KEY, now }));
 
 interface Answer<T = unknown> {
   status: number;
@@ -41,7 +23,7 @@ interface Answer<T = unknown> {
 }
 
 async function call<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown, apiKey = VEHICLE_ADMIN_DEMO_API_KEY): Promise<Answer<T>> {
-  const response = await fetch(`${origin}/vehicle-administration/${CITY}${path}`, {
+  const response = await fetch(`${office.url}/vehicle-administration/${CITY}${path}`, {
     method,
     headers: { 'x-api-key': apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -175,7 +157,7 @@ describe('vehicle administration inspection bookings', () => {
     assert.equal(second.body.code, '2003');
 
     // Eight days on, every slot of the week has begun.
-    now += 8 * 86_400_000;
+    office.now += 8 * 86_400_000;
     const late = await call('POST', '/inspection/bookings', request(slot, DUE_PLATES[2]!));
     assert.equal(late.status, 409);
     assert.equal(late.body.code, '2004');
@@ -192,7 +174,7 @@ describe('vehicle administration inspection bookings', () => {
     assert.equal(otherReference.status, 422);
     assert.equal(otherReference.body.code, '2007');
     assert.equal((await call('POST', '/inspection/bookings/310000202611019999999/cancel', {})).status, 404);
-    now = Date.parse(`${slot.YYRQ}T${slot.KSSJ}:00+08:00`) - REFERENCE_DATE.getTime();
+    office.now = Date.parse(`${slot.YYRQ}T${slot.KSSJ}:00+08:00`) - REFERENCE_DATE.getTime();
     const begun = await call('POST', path, { hphm: booking.HPHM });
     assert.equal(begun.status, 409);
     assert.equal(begun.body.code, '2008');

@@ -15,23 +15,14 @@ import { generateInspectionSlots, generateVehicle, isRegisteredOwner, type Inspe
 export const BOOKING_STATES = { '1': '已预约', '2': '已取消' } as const;
 
 /** An inspection booking as the office's system returns it. */
-export interface InspectionBooking {
+export interface InspectionBooking extends Pick<InspectionSlot, 'SDBH' | 'JCZBH' | 'JCZMC' | 'JCZDZ' | 'YYRQ' | 'KSSJ' | 'JSSJ' | 'JCFY'> {
   /** 预约流水号: the office's booking number. */
   YYLSH: string;
   /** 业务流水号: the caller's reference for the booking. */
   YWLSH: string;
-  SDBH: string;
   HPHM: string;
-  JCZBH: string;
-  JCZMC: string;
-  JCZDZ: string;
-  YYRQ: string;
-  KSSJ: string;
-  JSSJ: string;
   ZT: keyof typeof BOOKING_STATES;
   ZTMC: (typeof BOOKING_STATES)[keyof typeof BOOKING_STATES];
-  /** 检测费用, yuan, paid at the station. */
-  JCFY: string;
   /** 预约时间 "yyyy-MM-dd HH:mm:ss". */
   YYSJ: string;
   /** 取消时间, once cancelled. */
