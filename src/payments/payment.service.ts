@@ -138,7 +138,8 @@ export class PaymentService {
     const { payments } = this.deps;
     const requestHash = createHash('sha256').update(canonicalJson(request)).digest('base64url');
     const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
-    for (;;) {
+    // Waiters back off (25 ms doubling to 400 ms, jittered) so a burst on one key does not crowd out the request holding it.
+    for (let attempt = 0; ; attempt++) {
       const claim = await payments.claimIdempotencyKey(principal.citizenId, key, requestHash);
       if (claim === 'claimed') break;
       if (claim.requestHash !== requestHash) {
@@ -146,7 +147,8 @@ export class PaymentService {
       }
       if (claim.status !== null) return { status: claim.status, body: claim.response as PaymentView, replayed: true };
       if (Date.now() > deadline) throw hutongError('HUTONG_ERR_IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      const backoff = Math.min(400, 25 * 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, backoff / 2 + Math.random() * (backoff / 2)));
     }
     try {
       const body = await create();
