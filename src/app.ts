@@ -11,6 +11,11 @@ import { CatalogError, loadCatalogDir } from './catalog/catalog.loader.ts';
 import { Catalog } from './catalog/catalog.service.ts';
 import { BatchRecordRepository } from './store/batch-records.repository.ts';
 import { DEFAULT_DEPARTMENT_LIMITS, Shield } from './shield/shield.ts';
+import { SharedRedis } from './shield/shared-redis.ts';
+import { HubBus } from './shield/hub-bus.ts';
+import { installLoadShedding } from './shield/load-shedding.ts';
+import { CitizenMemory } from './identity/citizen-memory.ts';
+import { StoreWatch } from './store/store-watch.ts';
 import { CitizenRepository } from './identity/citizen.repository.ts';
 import { SessionRepository } from './identity/session.repository.ts';
 import { SessionService } from './identity/session.service.ts';
@@ -54,6 +59,9 @@ import { ReconciliationService } from './payments/reconciliation.service.ts';
 import { BookingRepository } from './bookings/booking.repository.ts';
 import { BookingService } from './bookings/booking.service.ts';
 import { bookingRoutes } from './http/routes/bookings.routes.ts';
+import { WaitingRoomRepository } from './bookings/waiting-room.repository.ts';
+import { WaitingRoomService } from './bookings/waiting-room.service.ts';
+import { waitingRoomRoutes } from './http/routes/waiting-room.routes.ts';
 import { NotificationRepository } from './notify/notification.repository.ts';
 import { ReminderService } from './notify/reminder.service.ts';
 import { notificationRoutes } from './http/routes/notifications.routes.ts';
@@ -114,10 +122,16 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const citizenRepository = new CitizenRepository(store.db);
+  // With REDIS_URL, the hub's processes share answers, invalidations and department rates; without, this process is alone.
+  const redis = config.redisUrl ? new SharedRedis(config.redisUrl, { namespace: config.redisNamespace }) : undefined;
+  if (redis) await redis.ready(1500);
+  const bus = new HubBus(redis);
+  const citizenMemory = new CitizenMemory({ bus });
+  const storeWatch = new StoreWatch(store);
+  const citizenRepository = new CitizenRepository(store.db, citizenMemory);
   const sessionRepository = new SessionRepository(store.db);
   const audit = new AuditTrail(new AuditRepository(store.db), { onFlushError: (error) => app.log.error({ err: error }, 'audit entries not written yet; will retry') });
-  const sessions = new SessionService(sessionRepository, { secret: config.sessionSecret });
+  const sessions = new SessionService(sessionRepository, { secret: config.sessionSecret, memory: citizenMemory });
   const webChannel = createWebChannel({
     sessions: sessionRepository,
     sms: new SmsClient(config.smsGatewayUrl, options.smsAppKey ?? process.env.HUTONG_SMS_APP_KEY ?? DEMO_SMS_APP_KEY),
@@ -132,9 +146,20 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   );
   const departmentDefaults = { ...DEFAULT_DEPARTMENT_LIMITS, timeoutMs: config.departmentTimeoutMs };
   // One registry per app: tests build many apps in one process.
-  const metrics = new HubMetrics({ departmentHealth: () => shield.health() });
-  const shield: Shield = new Shield({ limitsFor: (department) => catalog.departmentLimits(department, departmentDefaults), observer: metrics });
-  const consents = new ConsentService(new ConsentRepository(store.db), audit);
+  const metrics = new HubMetrics({
+    departmentHealth: () => shield.health(),
+    storeUp: () => storeWatch.up,
+    waitingRooms: () => waitingRoom.queueLengths(),
+    ...(redis ? { redisUp: () => redis.up } : {}),
+  });
+  const shield: Shield = new Shield({
+    limitsFor: (department) => catalog.departmentLimits(department, departmentDefaults),
+    observer: metrics,
+    redis,
+    processes: config.processes,
+  });
+  await Promise.all([shield.start(), bus.start()]);
+  const consents = new ConsentService(new ConsentRepository(store.db), audit, citizenMemory);
   const paymentRepository = new PaymentRepository(store.db);
   const records = new RecordsService({
     catalog,
@@ -143,11 +168,13 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     audit,
     consents,
     paidRecords: (cityId, departmentId, recordType, ids) => paymentRepository.paidRecordIds(cityId, departmentId, recordType, ids),
+    bus,
   });
   let listeningOrigin = `http://${config.host}:${config.port}`;
   // Bookings and payments need each other: a fee is paid like a fine, and a refused booking refunds it.
   let paymentService: PaymentService | undefined;
   const bookingRepository = new BookingRepository(store.db);
+  const waitingRoom = new WaitingRoomService({ rooms: new WaitingRoomRepository(store.db), catalog, ...(options.clock ? { now: options.clock } : {}) });
   const bookings = new BookingService({
     bookings: bookingRepository,
     catalog,
@@ -158,6 +185,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     audit,
     refundFee: (payableId, reason) => paymentService!.refundPayable(payableId, reason),
     onError: (error, bookingId) => app.log.warn({ err: error, bookingId }, 'booking not settled with its department yet'),
+    waitingRoom,
     ...(options.clock ? { now: options.clock } : {}),
   });
   const writeBack = new WriteBackService({
@@ -201,6 +229,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     ...(options.clock ? { now: options.clock } : {}),
   });
   const services: HubServices = {
+    processes: config.processes,
     batchSync,
     partners,
     ...(config.publicUrl ? { publicOrigin: config.publicUrl } : {}),
@@ -227,6 +256,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     payments: paymentService,
     reconciliation,
     bookings,
+    waitingRoom,
     reminders,
     metrics,
     operations: new OperationsService({
@@ -239,7 +269,8 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   };
 
   app.decorateRequest('principal', null);
-  installErrorHandling(app);
+  installErrorHandling(app, { onStoreUnavailable: () => (metrics.storeUnavailable.inc(), storeWatch.failed()) });
+  if (config.shedEventLoopDelayMs > 0) await installLoadShedding(app, { maxEventLoopDelayMs: config.shedEventLoopDelayMs, onShed: () => metrics.loadShed.inc() });
   installRequestMetrics(app, { metrics, catalog, channelIds: [...channels.keys()], recogniseEntrance: (userAgent) => services.login.recognise(userAgent).id });
 
   await app.register(swagger, {
@@ -287,6 +318,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   entranceRoutes(app, services);
   paymentRoutes(app, services);
   bookingRoutes(app, services);
+  waitingRoomRoutes(app, services);
   notificationRoutes(app, services);
   // Wallets notify the address the hub really listens on (port 0 picks one at listen time).
   app.addHook('onListen', async () => {
@@ -312,6 +344,8 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     await audit.flush();
     await catalog.close();
     metrics.registry.clear();
+    storeWatch.stop();
+    await redis?.close();
     if (!options.store) await store.close();
   });
   await app.ready();

@@ -44,15 +44,35 @@ export function buildCli(): Command {
     .option('--with-emulators', 'also start every emulated department and channel service on loopback (demo mode)')
     .option('-p, --port <port>', 'port to listen on (overrides PORT)')
     .option('-H, --host <host>', 'address to bind (overrides HOST)')
-    .action(async (opts: { withEmulators?: boolean; port?: string; host?: string }) => {
+    .option('-w, --workers <n>', 'hub processes sharing the port (needs DATABASE_URL; REDIS_URL shares their cache and limits)', positiveInteger)
+    .action(async (opts: { withEmulators?: boolean; port?: string; host?: string; workers?: number }) => {
+      const { isClusterWorker, runClusterWorker, startCluster } = await import('./cluster.ts');
+      if (isClusterWorker()) {
+        await runClusterWorker();
+        return;
+      }
       const env: NodeJS.ProcessEnv = { ...process.env, ...(opts.port ? { PORT: opts.port } : {}), ...(opts.host ? { HOST: opts.host } : {}) };
       // As startHub decides it: --with-emulators means demo mode unless HUTONG_DEMO says otherwise.
       const demo = env.HUTONG_DEMO ?? (opts.withEmulators ? '1' : undefined);
       const demoMode = demo === '1' || demo === 'true';
       // A demo needs no setup to open the console; the token lives only in this process and on the screen, never in the logs.
       const generatedAdminToken = demoMode && !env.HUTONG_ADMIN_TOKEN ? randomBytes(24).toString('base64url') : undefined;
-      const { startHub } = await loadServer();
-      const hub = await startHub({ env, withEmulators: opts.withEmulators, ...(generatedAdminToken ? { overrides: { adminToken: generatedAdminToken } } : {}) });
+      let pids: number[] = [];
+      let hub: { url: string; config: { databaseUrl?: string; dataDir: string; adminToken?: string; redisUrl?: string }; emulators?: { url: string }; close(): Promise<void> };
+      if (opts.workers && opts.workers > 1) {
+        const config = loadConfig(env);
+        const running = await startCluster({
+          workers: opts.workers,
+          env: { ...env, ...(generatedAdminToken ? { HUTONG_ADMIN_TOKEN: generatedAdminToken } : {}) },
+          withEmulators: opts.withEmulators,
+        });
+        hub = { url: running.url, config: { ...config, adminToken: generatedAdminToken ?? config.adminToken }, emulators: running.emulators, close: () => running.close() };
+        pids = running.pids;
+      } else {
+        const { startHub } = await loadServer();
+        hub = await startHub({ env, withEmulators: opts.withEmulators, ...(generatedAdminToken ? { overrides: { adminToken: generatedAdminToken } } : {}) });
+      }
+      const processes = pids.length > 1 ? `${pids.length} processes (node:cluster, pids ${pids.join(' ')}), ` : '';
       const lines = [
         `Hutong hub        ${hub.url}`,
         `Citizen web app   ${hub.url}/app/`,
@@ -62,6 +82,7 @@ export function buildCli(): Command {
         `OpenAPI           ${hub.url}/openapi.json`,
         `Cities            ${hub.url}/v1/cities`,
         `Store             ${hub.config.databaseUrl ? 'PostgreSQL' : `PGlite in ${hub.config.dataDir}`}`,
+        `Processes         ${processes || '1 process, '}${hub.config.redisUrl ? 'cache and limits shared through Redis' : 'cache and limits in this process (set REDIS_URL to share them)'}`,
       ];
       if (hub.emulators) lines.push(`Emulators         ${hub.emulators.url} (department systems, public-security register, entrance platforms, SMS gateway, fault switches at /_admin/faults)`);
       if (generatedAdminToken) {

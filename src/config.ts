@@ -11,8 +11,14 @@ export interface HubConfig {
   readonly inboxDir: string;
   /** PostgreSQL connection string; when set, replaces the embedded store. */
   readonly databaseUrl?: string;
-  /** Redis connection string for the shared cache and limits (used once scale-out lands). */
+  /** Redis connection string: the cache, invalidations and department rates shared by every hub process. */
   readonly redisUrl?: string;
+  /** Prefix of the hub's Redis keys and channels, so deployments sharing one Redis stay apart. */
+  readonly redisNamespace: string;
+  /** Hub processes serving together (`hutong serve --workers N` sets it): each keeps its share of a department's concurrency, and of its rate while Redis is down. */
+  readonly processes: number;
+  /** Event-loop delay beyond which requests are refused with 503 and Retry-After (load shedding); 0 turns shedding off. */
+  readonly shedEventLoopDelayMs: number;
   /** Folder of city YAML files. */
   readonly catalogDir: string;
   /** Variables available to `${NAME}` references in the city YAML (defaults to the process environment). */
@@ -77,6 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir: dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisNamespace: env.HUTONG_REDIS_NAMESPACE || 'hutong',
+    processes: integer('HUTONG_PROCESSES', env.HUTONG_PROCESSES, 1, 1, 1024),
+    shedEventLoopDelayMs: integer('HUTONG_SHED_EVENT_LOOP_DELAY_MS', env.HUTONG_SHED_EVENT_LOOP_DELAY_MS, 1000, 0, 60_000),
     catalogDir: path.resolve(env.HUTONG_CONFIG || 'config/cities'),
     inboxDir,
     catalogVars: { HUTONG_EMULATORS_URL: emulatorsUrl, HUTONG_INBOX_DIR: inboxDir, ...env },

@@ -48,7 +48,8 @@ export const ERROR_CODES = {
   HUTONG_ERR_EMULATORS_UNAVAILABLE: { status: 502, description: 'The emulators (demo mode) could not be reached or answered an error.' },
   HUTONG_ERR_CHANNEL_UNAVAILABLE: { status: 502, description: 'The entrance\'s platform could not be reached or answered an error.' },
   HUTONG_ERR_SERVICE_UNAVAILABLE: { status: 503, description: 'The service is listed but not available in this city; the reason says why.' },
-  HUTONG_ERR_STORE_UNAVAILABLE: { status: 503, description: 'The data store is not reachable.' },
+  HUTONG_ERR_STORE_UNAVAILABLE: { status: 503, description: 'The data store cannot be reached: what the hub has cached can still be read, changes (payments, bookings, consents, logins) are refused until it is back; retry after Retry-After seconds.' },
+  HUTONG_ERR_OVERLOADED: { status: 503, description: 'This hub process is overloaded and sheds load; retry after Retry-After seconds (another process may answer at once).' },
   HUTONG_ERR_WEB_APP_NOT_BUILT: { status: 503, description: 'The citizen web app or the operator console has not been built on this hub; run npm run build:web.' },
   HUTONG_ERR_DEPARTMENT_THROTTLED: { status: 503, description: 'The department system answered 429 Too Many Requests; retry later.' },
   HUTONG_ERR_DEPARTMENT_CIRCUIT_OPEN: { status: 503, description: 'The department failed repeatedly; calls are paused until it recovers.' },
@@ -93,6 +94,11 @@ export const ERROR_CODES = {
   HUTONG_ERR_CHANNEL_CANNOT_PUSH: { status: 422, description: 'The entrance you use has no push messages; subscribe from another entrance or the web (SMS).' },
   HUTONG_ERR_UNSUBSCRIBE_LINK_INVALID: { status: 400, description: 'The unsubscribe link is altered or not one the hub issued.' },
   HUTONG_ERR_NOTIFICATION_NOT_FOUND: { status: 404, description: 'No notification with that id in your inbox.' },
+  HUTONG_ERR_WAITING_ROOM_NOT_FOUND: { status: 404, description: 'The service has no waiting room: it takes bookings directly.' },
+  HUTONG_ERR_WAITING_TICKET_NOT_FOUND: { status: 404, description: 'No waiting-room ticket with that id that is yours.' },
+  HUTONG_ERR_WAITING_TICKET_WRONG_ROOM: { status: 422, description: 'The waiting-room ticket admits to another service\'s bookings (another city or service) than the one asked for.' },
+  HUTONG_ERR_WAITING_TICKET_USED: { status: 409, description: 'The waiting-room ticket was already used: an admitted ticket allows one booking attempt. Join the waiting room again to try once more.' },
+  HUTONG_ERR_WAITING_TICKET_EXPIRED: { status: 409, description: 'The waiting-room ticket ran out: admitted but not used in time, or given up by not asking for it for 30 seconds while waiting. Join the waiting room again.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -23,6 +23,9 @@ export class AuditTrail {
   readonly #repository: AuditRepository;
   readonly #options: Required<Omit<AuditTrailOptions, 'onFlushError'>> & Pick<AuditTrailOptions, 'onFlushError'>;
   #pending: NewAuditEntry[] = [];
+  /** Noted entries waiting to be written, by what they say, so that a repeated read adds to one entry. */
+  readonly #waiting = new Map<string, NewAuditEntry>();
+  readonly #keys = new WeakMap<NewAuditEntry, string>();
   #timer?: NodeJS.Timeout;
   #flushing?: Promise<void>;
   #lost = 0;
@@ -37,12 +40,27 @@ export class AuditTrail {
     return this.#repository.record(entry);
   }
 
-  /** Notes an entry to be written with the next batch. */
+  /**
+   * Notes an entry to be written with the next batch. The same read noted again before then
+   * (same actor, action, subject, city and detail) is counted in the first entry's detail
+   * (`repeats`, `lastAt`) rather than written again.
+   */
   note(entry: NewAuditEntry): void {
-    this.#pending.push({ ...entry, at: entry.at ?? new Date() });
+    const key = JSON.stringify([entry.actor, entry.action, entry.subject, entry.cityId ?? null, entry.detail ?? null]);
+    const same = this.#waiting.get(key);
+    const at = entry.at ?? new Date();
+    if (same) {
+      const detail = (same.detail ?? {}) as Record<string, unknown>;
+      (same as { detail?: unknown }).detail = { ...detail, repeats: Number(detail.repeats ?? 1) + 1, lastAt: at.toISOString() };
+      return;
+    }
+    const noted: NewAuditEntry = { ...entry, at };
+    this.#waiting.set(key, noted);
+    this.#keys.set(noted, key);
+    this.#pending.push(noted);
     if (this.#pending.length > this.#options.maxPending) {
       this.#lost += this.#pending.length - this.#options.maxPending;
-      this.#pending.splice(0, this.#pending.length - this.#options.maxPending);
+      this.#forget(this.#pending.splice(0, this.#pending.length - this.#options.maxPending));
     }
     if (this.#pending.length >= this.#options.maxBatch) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.#options.flushIntervalMs).unref();
@@ -61,10 +79,11 @@ export class AuditTrail {
     this.#flushing = (async () => {
       while (this.#pending.length > 0) {
         const batch = this.#pending.splice(0, this.#options.maxBatch);
+        this.#forget(batch);
         try {
           await this.#repository.recordMany(batch);
         } catch (error) {
-          this.#pending.unshift(...batch); // kept for the next flush
+          this.#pending.unshift(...batch); // kept for the next flush (no longer merged with new notes)
           this.#options.onFlushError?.(error);
           this.#timer ??= setTimeout(() => void this.flush(), this.#options.flushIntervalMs * 10).unref();
           return;
@@ -72,5 +91,12 @@ export class AuditTrail {
       }
     })();
     await this.#flushing;
+  }
+
+  #forget(entries: readonly NewAuditEntry[]): void {
+    for (const entry of entries) {
+      const key = this.#keys.get(entry);
+      if (key !== undefined && this.#waiting.get(key) === entry) this.#waiting.delete(key);
+    }
   }
 }

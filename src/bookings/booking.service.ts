@@ -16,6 +16,7 @@ import type { RecordsService } from '../records/records.service.ts';
 import type { Shield } from '../shield/shield.ts';
 import { addDays, daysBetween, localDate } from '../time-zone.ts';
 import type { BookingRow, BookingRepository, NewBooking } from './booking.repository.ts';
+import type { WaitingRoomService, WaitingTicketView } from './waiting-room.service.ts';
 
 export const BOOKING_CONFIRM_QUEUE = 'booking-confirm';
 
@@ -74,7 +75,12 @@ export interface CreateBookingInput {
   readonly identifierId?: string;
   readonly partner?: { readonly name: string; readonly nationalId: string };
   readonly idempotencyKey?: string;
+  /** An admitted waiting-room ticket of the caller's (services with a waiting room). */
+  readonly waitingTicketId?: string;
 }
+
+/** createBooking's answer: the booking, or (a service with a waiting room, in a burst) the caller's place in its queue. */
+export type CreateBookingResult = { readonly booking: BookingView; readonly created: boolean } | { readonly waitingRoom: WaitingTicketView };
 
 interface BookingRules {
   readonly holdMs: number;
@@ -114,6 +120,8 @@ export class BookingService {
       /** Refunds a paid booking fee (payment intent id, amount) through its wallet. */
       readonly refundFee: (payableId: string, reason: string) => Promise<void>;
       readonly onError: (error: unknown, bookingId: string) => void;
+      /** The waiting rooms in front of services that have one (`waitingRoom:` in the city YAML). */
+      readonly waitingRoom?: WaitingRoomService;
       readonly now?: () => Date;
     },
   ) {}
@@ -167,9 +175,11 @@ export class BookingService {
   /**
    * `createBooking`: holds a place, checks the office's rules, and asks the department to confirm.
    * The same request again (a double click, or the same Idempotency-Key) answers the same booking
-   * with `created: false`.
+   * with `created: false`. A service with a waiting room lets the caller through only with an
+   * admitted ticket (used by this attempt, whatever its outcome) or when nobody waits and the room
+   * has an admission to give; otherwise the answer is the caller's place in its queue.
    */
-  async createBooking(principal: Principal, input: CreateBookingInput): Promise<{ booking: BookingView; created: boolean }> {
+  async createBooking(principal: Principal, input: CreateBookingInput): Promise<CreateBookingResult> {
     const { bookings, citizens } = this.deps;
     const entry = this.#bookable(input.cityId, input.serviceId);
     const rules = rulesOf(entry.config);
@@ -180,6 +190,10 @@ export class BookingService {
         throw hutongError('HUTONG_ERR_IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for another booking; use a new key for a new booking');
       }
       if (replay) return { booking: this.#view(replay, principal.citizenId), created: false };
+    }
+    if (entry.config.waitingRoom && this.deps.waitingRoom) {
+      const passage = await this.deps.waitingRoom.pass(principal, input.cityId, input.serviceId, input.waitingTicketId);
+      if (!passage.admitted) return { waitingRoom: passage.ticket };
     }
     const { slot, departmentId, fetchedAt } = await this.#findSlot(input.cityId, entry, input.slotId);
     const timeZone = this.deps.catalog.getCity(input.cityId).timeZone;

@@ -159,6 +159,9 @@ async function semanticProblems(raw: unknown, fileBase: string, dir: string): Pr
         problems.push({ path: ['services', i, 'id'], message: `must start with its category "${service.category}."` });
       }
     }
+    if (service.waitingRoom !== undefined && !(Array.isArray(service.kinds) && service.kinds.includes('booking'))) {
+      problems.push({ path: ['services', i, 'waitingRoom'], message: 'only a service that takes bookings (kinds: booking) has a waiting room' });
+    }
     for (const [j, departmentId] of (Array.isArray(service.departments) ? service.departments : []).entries()) {
       if (typeof departmentId === 'string' && !departmentIds.has(departmentId)) {
         problems.push({ path: ['services', i, 'departments', j], message: `no department "${departmentId}" in this city` });

@@ -24,6 +24,9 @@ export const DepartmentConfig = Type.Object(
           maxQueued: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, description: 'calls waiting for a free place' })),
           breakerFailures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'consecutive failures that open the breaker' })),
           breakerHalfOpenAfterMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'how long the breaker stays open' })),
+          ratePerSecond: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 100_000, description: 'calls a second the department takes at most, from every hub process together' }),
+          ),
         },
         { additionalProperties: false, description: 'limits the hub keeps toward this department' },
       ),
@@ -44,6 +47,18 @@ export const ServiceConfig = Type.Object(
     requiredIdentifiers: Type.Array(IdentifierKind, { uniqueItems: true }),
     channels: Type.Array(ChannelId, { minItems: 1, uniqueItems: true }),
     cacheTtlSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 300 }),
+    staleWhileRevalidateSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 86_400,
+      default: 0,
+      description: 'after the TTL, how long the old answer is still served at once while one refresh asks the department',
+    }),
+    staleIfErrorSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 7 * 86_400,
+      default: 86_400,
+      description: 'after the TTL, how long the old answer is served, labelled stale, while the department fails',
+    }),
     booking: Type.Optional(
       Type.Object(
         {
@@ -61,6 +76,19 @@ export const ServiceConfig = Type.Object(
           ),
         },
         { additionalProperties: false, description: 'rules of the office taking the bookings' },
+      ),
+    ),
+    waitingRoom: Type.Optional(
+      Type.Object(
+        {
+          admitPerSecond: Type.Integer({ minimum: 1, maximum: 10_000, description: 'people let through to book per second, on average' }),
+          burst: Type.Integer({ minimum: 1, maximum: 100_000, description: 'people let through at once after a quiet time (the token bucket\'s size)' }),
+          admittedForSeconds: Type.Integer({ minimum: 10, maximum: 3600, default: 120, description: 'how long an admitted ticket stays good for its one booking attempt' }),
+        },
+        {
+          additionalProperties: false,
+          description: 'a waiting room in front of createBooking for bursts: beyond the rate, people take a ticket and are let through in order of arrival (absent: no room)',
+        },
       ),
     ),
   },

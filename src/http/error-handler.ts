@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ERROR_CODES, HutongError, isHutongError, type ErrorCode } from '../errors.ts';
+import { isStoreUnavailable } from '../store/store-errors.ts';
 
 /** The body of every error answer. */
 export const ErrorBody = Type.Object(
@@ -25,8 +26,6 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'HUTONG_ERR_MALFORMED_BODY',
 };
 
-const STORE_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001']);
-
 /** Maps anything a route throws to a HutongError: ours as they are, Fastify's by code, the rest as internal. */
 export function toHutongError(error: FastifyError | Error): HutongError {
   if (isHutongError(error)) return error;
@@ -42,16 +41,19 @@ export function toHutongError(error: FastifyError | Error): HutongError {
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return new HutongError(mapped, fastifyError.message);
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) return new HutongError('HUTONG_ERR_MALFORMED_BODY', 'The body is not valid JSON');
-  if (fastifyError.code && STORE_DOWN.has(fastifyError.code)) return new HutongError('HUTONG_ERR_STORE_UNAVAILABLE', 'The data store is not reachable', { cause: error });
+  if (isStoreUnavailable(error)) {
+    return new HutongError('HUTONG_ERR_STORE_UNAVAILABLE', 'The data store cannot be reached now; reading what is cached still works, changes must wait', { cause: error, details: { retryAfterSeconds: 5 } });
+  }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return new HutongError('HUTONG_ERR_VALIDATION', fastifyError.message);
   }
   return new HutongError('HUTONG_ERR_INTERNAL', 'An unexpected error occurred; it has been logged', { cause: error });
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, hooks: { onStoreUnavailable?: () => void } = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const hutong = toHutongError(error);
+    if (hutong.code === 'HUTONG_ERR_STORE_UNAVAILABLE') hooks.onStoreUnavailable?.();
     if (hutong.statusCode >= 500) request.log.error({ err: error, code: hutong.code }, 'request failed');
     else request.log.info({ code: hutong.code }, 'request refused');
     const retryAfter = (hutong.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;

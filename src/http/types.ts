@@ -17,6 +17,7 @@ import type { BatchSyncService } from '../records/batch-sync.service.ts';
 import type { PartnerAppRepository } from '../channels/partner/partner.repository.ts';
 import type { WebChannel } from '../channels/web/web.channel.ts';
 import type { BookingService } from '../bookings/booking.service.ts';
+import type { WaitingRoomService } from '../bookings/waiting-room.service.ts';
 import type { ReminderService } from '../notify/reminder.service.ts';
 import type { HubMetrics } from '../operations/metrics.ts';
 import type { OperationsService } from '../operations/operations.service.ts';
@@ -27,6 +28,8 @@ export type HubApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpressi
 /** The services routes call; routes hold no logic of their own. */
 export interface HubServices {
   readonly store: Store;
+  /** Hub processes configured to serve together (`HUTONG_PROCESSES`). */
+  readonly processes: number;
   readonly catalog: Catalog;
   readonly sessions: SessionService;
   readonly login: LoginService;
@@ -45,6 +48,8 @@ export interface HubServices {
   readonly partners: PartnerAppRepository;
   readonly webChannel: WebChannel;
   readonly bookings: BookingService;
+  /** Waiting rooms in front of booking services in a burst; `queueLengths()` for the metrics. */
+  readonly waitingRoom: WaitingRoomService;
   readonly reminders: ReminderService;
   /** The Prometheus registry of this app and the shield's observer. */
   readonly metrics: HubMetrics;

@@ -1,3 +1,4 @@
+import { CitizenMemory } from './citizen-memory.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 
@@ -47,7 +48,11 @@ export interface RealNameRow {
 
 /** Citizens, the channel identities they log in with, and the identifiers they link. */
 export class CitizenRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Keeps each citizen's identifiers for a few seconds; every change here makes every hub process forget them. */
+    private readonly memory: CitizenMemory = new CitizenMemory({ ttlMs: 0 }),
+  ) {}
 
   /**
    * The citizen behind a channel user id, created on first login. Concurrent first logins of one
@@ -93,10 +98,10 @@ export class CitizenRepository {
 
   /** The citizen's identifiers that their issuers confirmed (the ones the hub uses); `includeUnverified` adds the rest. */
   async listIdentifiers(citizenId: string, kind?: string, options: { includeUnverified?: boolean } = {}): Promise<IdentifierRow[]> {
-    let query = this.db.selectFrom('linked_identifiers').select(identifierColumns).where('citizen_id', '=', citizenId);
-    if (kind !== undefined) query = query.where('kind', '=', kind);
-    if (!options.includeUnverified) query = query.where('verified_at', 'is not', null);
-    return query.orderBy('created_at').orderBy('id').execute();
+    const all = await this.memory.remember(citizenId, 'identifiers', () =>
+      this.db.selectFrom('linked_identifiers').select(identifierColumns).where('citizen_id', '=', citizenId).orderBy('created_at').orderBy('id').execute(),
+    );
+    return all.filter((i) => (kind === undefined || i.kind === kind) && (options.includeUnverified || i.verifiedAt !== null));
   }
 
   async findIdentifier(
@@ -144,6 +149,12 @@ export class CitizenRepository {
     consentChannel: string;
     consentTextVersion: string;
   }): Promise<{ citizenId: string; joined: boolean }> {
+    const bound = await this.#bindRealName(input);
+    await this.memory.changed(input.citizenId, bound.citizenId);
+    return bound;
+  }
+
+  #bindRealName(input: { citizenId: string; name: string; nationalId: string; verifiedBy: string; consentChannel: string; consentTextVersion: string }): Promise<{ citizenId: string; joined: boolean }> {
     return this.db.transaction().execute(async (tx) => {
       const now = new Date();
       const inserted = await tx
@@ -230,6 +241,14 @@ export class CitizenRepository {
     /** Who confirmed the citizen holds it (`city/department`). */
     verifiedBy: string;
   }): Promise<{ identifier: IdentifierRow; created: boolean } | { heldByOther: true }> {
+    try {
+      return await this.#linkIdentifier(input);
+    } finally {
+      await this.memory.changed(input.citizenId);
+    }
+  }
+
+  async #linkIdentifier(input: Parameters<CitizenRepository['linkIdentifier']>[0]): Promise<{ identifier: IdentifierRow; created: boolean } | { heldByOther: true }> {
     const now = new Date();
     const inserted = await this.db
       .insertInto('linked_identifiers')
@@ -269,6 +288,7 @@ export class CitizenRepository {
       .where('id', '=', identifierId)
       .where('citizen_id', '=', citizenId)
       .executeTakeFirst();
+    await this.memory.changed(citizenId);
     return result.numDeletedRows > 0n;
   }
 }

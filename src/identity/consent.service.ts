@@ -1,3 +1,4 @@
+import { CitizenMemory } from './citizen-memory.ts';
 import { hutongError } from '../errors.ts';
 import type { ChannelId, Scope } from '../model/common.ts';
 import type { Consent } from '../model/citizen.ts';
@@ -18,6 +19,7 @@ export class ConsentService {
   constructor(
     private readonly consents: ConsentRepository,
     private readonly audit: AuditTrail,
+    private readonly memory: CitizenMemory = new CitizenMemory({ ttlMs: 0 }),
   ) {}
 
   checkTextVersion(textVersion: string): void {
@@ -32,6 +34,7 @@ export class ConsentService {
   async grant(principal: Principal, scopes: readonly Scope[], textVersion: string): Promise<Scope[]> {
     this.checkTextVersion(textVersion);
     const granted = (await this.consents.grant(principal.citizenId, principal.channel, scopes, textVersion)) as Scope[];
+    await this.memory.changed(principal.citizenId);
     if (granted.length > 0) {
       await this.audit.record({ actor: `citizen:${principal.citizenId}`, action: 'consent.grant', subject: `channel:${principal.channel}`, detail: { scopes: granted, textVersion } });
     }
@@ -40,6 +43,7 @@ export class ConsentService {
 
   async revoke(principal: Principal, scope: Scope): Promise<boolean> {
     const revoked = await this.consents.revoke(principal.citizenId, principal.channel, scope);
+    await this.memory.changed(principal.citizenId);
     if (revoked) await this.audit.record({ actor: `citizen:${principal.citizenId}`, action: 'consent.revoke', subject: `channel:${principal.channel}`, detail: { scope } });
     return revoked;
   }
@@ -47,13 +51,14 @@ export class ConsentService {
   /** Withdraws every consent of the calling channel; the scopes withdrawn. */
   async revokeChannel(principal: Principal): Promise<string[]> {
     const scopes = await this.consents.revokeChannel(principal.citizenId, principal.channel);
+    await this.memory.changed(principal.citizenId);
     await this.audit.record({ actor: `citizen:${principal.citizenId}`, action: 'consent.revoke-all', subject: `channel:${principal.channel}`, detail: { scopes } });
     return scopes;
   }
 
   /** The scopes the calling channel may read now. */
   standing(principal: Principal): Promise<Set<string>> {
-    return this.consents.standingScopes(principal.citizenId, principal.channel);
+    return this.memory.remember(principal.citizenId, `consents:${principal.channel}`, () => this.consents.standingScopes(principal.citizenId, principal.channel));
   }
 
   /** Refuses with 403 unless the calling channel has standing consent for the scope. */

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+import { CitizenMemory } from './citizen-memory.ts';
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { hutongError } from '../errors.ts';
@@ -33,11 +35,16 @@ const AUDIENCE = 'hutong-citizen';
  */
 export class SessionService {
   #key?: Promise<KeyObject>;
+  /** Tokens whose signature was checked already, with what they say, until they expire. */
+  readonly #checkedTokens = new LRUCache<string, { citizenId: string; sessionId: string; expiresAt: number }>({ max: 100_000 });
+  readonly #memory: CitizenMemory;
 
   constructor(
     private readonly sessions: SessionRepository,
-    private readonly options: { secret?: string; accessTokenTtlSeconds?: number; sessionTtlSeconds?: number } = {},
-  ) {}
+    private readonly options: { secret?: string; accessTokenTtlSeconds?: number; sessionTtlSeconds?: number; memory?: CitizenMemory } = {},
+  ) {
+    this.#memory = options.memory ?? new CitizenMemory({ ttlMs: 0 });
+  }
 
   get accessTokenTtlSeconds(): number {
     return this.options.accessTokenTtlSeconds ?? 900;
@@ -77,7 +84,11 @@ export class SessionService {
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const used = await this.sessions.useRefreshToken(hashToken(refreshToken));
-    if (used.outcome === 'reused' && used.sessionId) await this.sessions.revokeSession(used.sessionId);
+    if (used.outcome === 'reused' && used.sessionId) {
+      const ended = await this.sessions.findActiveSession(used.sessionId);
+      await this.sessions.revokeSession(used.sessionId);
+      if (ended) await this.#memory.changed(ended.citizenId);
+    }
     if (used.outcome !== 'used' || !used.sessionId) {
       throw hutongError('HUTONG_ERR_UNAUTHENTICATED', used.outcome === 'reused' ? 'The refresh token was already used; the session has ended' : 'The refresh token is not valid');
     }
@@ -104,19 +115,10 @@ export class SessionService {
 
   /** The principal behind a bearer token; 401 for a missing, forged, expired or revoked one. */
   async verify(token: string): Promise<Principal> {
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(token, await this.signingKey(), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] }));
-    } catch (error) {
-      const expired = error instanceof joseErrors.JWTExpired;
-      throw hutongError('HUTONG_ERR_UNAUTHENTICATED', expired ? 'The access token has expired' : 'The access token is not valid');
-    }
-    const sessionId = payload.jti;
-    if (typeof sessionId !== 'string' || typeof payload.sub !== 'string') {
-      throw hutongError('HUTONG_ERR_UNAUTHENTICATED', 'The access token is not valid');
-    }
-    const session = await this.sessions.findActiveSession(sessionId);
-    if (!session || session.citizenId !== payload.sub) {
+    const { citizenId, sessionId } = await this.#checkToken(token);
+    // A session is looked up once every few seconds per process; ending it reaches every process at once.
+    const session = await this.#memory.remember(citizenId, `session:${sessionId}`, () => this.sessions.findActiveSession(sessionId));
+    if (!session || session.citizenId !== citizenId || session.expiresAt.getTime() <= Date.now()) {
       throw hutongError('HUTONG_ERR_UNAUTHENTICATED', 'The session has ended; log in again');
     }
     return { citizenId: session.citizenId, channel: session.channel as ChannelId, sessionId };
@@ -142,11 +144,39 @@ export class SessionService {
   }
 
   /** Ends every session of the citizen in one entrance (its refresh tokens with them); how many ended. */
-  revokeChannel(citizenId: string, channel: ChannelId): Promise<number> {
-    return this.sessions.revokeChannelSessions(citizenId, channel);
+  async revokeChannel(citizenId: string, channel: ChannelId): Promise<number> {
+    const ended = await this.sessions.revokeChannelSessions(citizenId, channel);
+    await this.#memory.changed(citizenId);
+    return ended;
   }
 
-  revoke(sessionId: string): Promise<void> {
-    return this.sessions.revokeSession(sessionId);
+  /** Ends one session (logout). */
+  async revoke(principal: Pick<Principal, 'citizenId' | 'sessionId'>): Promise<void> {
+    await this.sessions.revokeSession(principal.sessionId);
+    await this.#memory.changed(principal.citizenId);
+  }
+
+  /** The token's signature, issuer, audience and expiry, checked once per token and remembered until it expires. */
+  async #checkToken(token: string): Promise<{ citizenId: string; sessionId: string }> {
+    const known = this.#checkedTokens.get(token);
+    if (known) {
+      if (known.expiresAt > Date.now()) return known;
+      this.#checkedTokens.delete(token);
+      throw hutongError('HUTONG_ERR_UNAUTHENTICATED', 'The access token has expired');
+    }
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.signingKey(), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] }));
+    } catch (error) {
+      const expired = error instanceof joseErrors.JWTExpired;
+      throw hutongError('HUTONG_ERR_UNAUTHENTICATED', expired ? 'The access token has expired' : 'The access token is not valid');
+    }
+    const sessionId = payload.jti;
+    if (typeof sessionId !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
+      throw hutongError('HUTONG_ERR_UNAUTHENTICATED', 'The access token is not valid');
+    }
+    const checked = { citizenId: payload.sub, sessionId, expiresAt: payload.exp * 1000 };
+    this.#checkedTokens.set(token, checked);
+    return checked;
   }
 }

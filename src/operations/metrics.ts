@@ -13,6 +13,12 @@ export interface HubMetricsOptions {
   readonly departmentHealth: () => readonly DepartmentHealth[];
   /** Also export the process's own metrics (CPU, memory, event loop, GC). */
   readonly processMetrics?: boolean;
+  /** Whether the hub shares its cache and limits with its other processes now (Redis reachable); absent without Redis. */
+  readonly redisUp?: () => boolean | undefined;
+  /** Whether the store answered its last use. */
+  readonly storeUp?: () => boolean;
+  /** Citizens waiting in each booking waiting room (`city/service`). */
+  readonly waitingRooms?: () => Promise<ReadonlyArray<{ room: string; waiting: number }>>;
 }
 
 export type HttpLabel = 'entrance' | 'city' | 'service' | 'status_class';
@@ -35,6 +41,13 @@ export class HubMetrics implements ShieldObserver {
   readonly cacheLookups: Counter<'department' | 'result'>;
   readonly breakerOpen: Gauge<'department'>;
   readonly departmentInFlight: Gauge<'department'>;
+  readonly departmentQueued: Gauge<'department'>;
+  readonly departmentRateLimited: Gauge<'department'>;
+  readonly offloadRatio: Gauge;
+  readonly loadShed: Counter;
+  readonly storeUnavailable: Counter;
+  #hits = 0;
+  #lookups = 0;
 
   constructor(options: HubMetricsOptions) {
     const registers = [this.registry];
@@ -77,6 +90,63 @@ export class HubMetrics implements ShieldObserver {
         for (const h of options.departmentHealth()) this.set({ department: h.department }, h.inFlight);
       },
     });
+    this.departmentQueued = new Gauge({
+      name: 'hutong_department_queued',
+      help: 'Calls to the department waiting now, for a free place or for its rate to allow them',
+      labelNames: ['department'],
+      registers,
+      collect() {
+        this.reset();
+        for (const h of options.departmentHealth()) this.set({ department: h.department }, h.queued);
+      },
+    });
+    this.departmentRateLimited = new Gauge({
+      name: 'hutong_department_rate_limited_calls',
+      help: 'Calls this process held back to keep the department within its configured rate, since start',
+      labelNames: ['department'],
+      registers,
+      collect() {
+        this.reset();
+        for (const h of options.departmentHealth()) this.set({ department: h.department }, h.rateLimited);
+      },
+    });
+    const metrics = this;
+    this.offloadRatio = new Gauge({
+      name: 'hutong_offload_ratio',
+      help: 'Share of cached department reads answered without calling the department, since start',
+      registers,
+      collect() {
+        this.set(metrics.#lookups === 0 ? 0 : metrics.#hits / metrics.#lookups);
+      },
+    });
+    this.loadShed = new Counter({ name: 'hutong_load_shed_total', help: 'Requests refused with 503 and Retry-After because this process was overloaded', registers });
+    this.storeUnavailable = new Counter({ name: 'hutong_store_unavailable_total', help: 'Requests that needed the store while it could not be reached', registers });
+    const flag = (name: string, help: string, read: (() => boolean | undefined) | undefined) => {
+      if (!read) return;
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read() ? 1 : 0);
+        },
+      });
+    };
+    flag('hutong_redis_up', 'Whether the shared cache and limits are reachable (1) or the process works with its own (0)', options.redisUp);
+    flag('hutong_store_up', 'Whether the store answered its last use (1) or not (0)', options.storeUp);
+    if (options.waitingRooms) {
+      const waitingRooms = options.waitingRooms;
+      new Gauge({
+        name: 'hutong_waiting_room_waiting',
+        help: 'Citizens waiting in a booking waiting room now',
+        labelNames: ['room'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const r of await waitingRooms().catch(() => [])) this.set({ room: r.room }, r.waiting);
+        },
+      });
+    }
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -86,6 +156,8 @@ export class HubMetrics implements ShieldObserver {
 
   cacheLookup(department: string, result: CacheLookupResult): void {
     this.cacheLookups.inc({ department, result });
+    this.#lookups++;
+    if (result === 'hit') this.#hits++;
   }
 
   /** Counts one answered API request; labels must already be bounded (see {@link OTHER_LABEL}). */

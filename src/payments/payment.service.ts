@@ -395,7 +395,7 @@ export class PaymentService {
       await audit.record({ actor: `wallet:${provider.id}`, action: 'payment.succeeded', subject: `payment:${intent.id}`, detail: { amountFen: intent.amount_fen } });
       const payable = await payments.findPayable(intent.payable_id);
       if (payable) {
-        this.deps.records.forgetRecordsOf(payable.city_id, payable.department_id, payable.record_type as RecordType, heldUnder(payable));
+        await this.deps.records.forgetRecordsOf(payable.city_id, payable.department_id, payable.record_type as RecordType, heldUnder(payable));
       }
       for (const other of await payments.openIntentsOf(intent.payable_id, intent.id)) {
         await this.#closeQuietly(other, 'another wallet paid the payable');

@@ -1,3 +1,6 @@
+import { LRUCache } from 'lru-cache';
+import type { HubBus } from '../shield/hub-bus.ts';
+import { isStoreUnavailable } from '../store/store-errors.ts';
 import { Value } from '@sinclair/typebox/value';
 import type { Catalog, ServiceEntry } from '../catalog/catalog.service.ts';
 import { hutongError, isHutongError, type ErrorCode, type HutongError } from '../errors.ts';
@@ -95,6 +98,9 @@ export interface RecordFilter {
   readonly to?: string;
 }
 
+/** Bus topic: a payable was paid through a wallet. */
+const PAID_TOPIC = 'payable-paid';
+
 interface DepartmentCall {
   readonly departmentId: string;
   readonly identifier?: IdentifierRow;
@@ -114,8 +120,18 @@ export class RecordsService {
       consents: ConsentService;
       /** Records of a department the hub has seen paid (through a wallet) that the department may not show yet. */
       paidRecords?: (cityId: string, departmentId: string, recordType: string, recordIds: readonly string[]) => Promise<Set<string>>;
+      /** Tells every hub process when a payable was paid, so each forgets what it knew of paid records. */
+      bus?: HubBus;
     },
-  ) {}
+  ) {
+    deps.bus?.on(PAID_TOPIC, () => this.#paidKnown.clear());
+  }
+
+  /**
+   * Which of a department's records the hub has seen paid, per set of record ids, for a few
+   * seconds: a cached answer costs no store query. A payment anywhere clears it in every process.
+   */
+  readonly #paidKnown = new LRUCache<string, Set<string>>({ max: 50_000, ttl: 10_000 });
 
   /** The service's records; fails with the department's error only when no department answered. */
   async listRecords(principal: Principal, cityId: string, serviceId: string, filter: RecordFilter = {}): Promise<RecordList> {
@@ -156,7 +172,7 @@ export class RecordsService {
     if (!payment.available) throw hutongError('HUTONG_ERR_SERVICE_UNAVAILABLE', `Paying for ${serviceId} is not available in ${cityId}: ${payment.unavailableReason}`);
     await this.deps.consents.require(principal, entry.config.category);
     const calls = await this.#plan(principal, cityId, entry, {}, true);
-    for (const call of calls) this.deps.shield.invalidate(recordsKey(`${cityId}/${call.departmentId}`, recordType, call.identifier, {}));
+    await Promise.all(calls.map((call) => this.deps.shield.invalidate(recordsKey(`${cityId}/${call.departmentId}`, recordType, call.identifier, {}))));
     const list = await this.#gather(cityId, entry, calls, {});
     await this.#markPaid(cityId, recordType, list.items);
     const item = list.items.find((i) => i.id === recordId);
@@ -198,7 +214,7 @@ export class RecordsService {
       verifiedAt: new Date(0),
       verifiedBy: null,
     };
-    this.deps.shield.invalidate(recordsKey(`${payable.cityId}/${payable.departmentId}`, recordType, held, {}));
+    await this.deps.shield.invalidate(recordsKey(`${payable.cityId}/${payable.departmentId}`, recordType, held, {}));
     const list = await this.#gather(payable.cityId, entry, [{ departmentId: payable.departmentId, identifier: held }], {});
     await this.#markPaid(payable.cityId, recordType, list.items);
     const item = list.items.find((i) => i.id === payable.recordId);
@@ -210,9 +226,11 @@ export class RecordsService {
     return describePayable(recordType, item, payable.departmentId, payable.identifier);
   }
 
-  /** Forgets the cached records a payable came from, so its owner sees it paid at once. */
-  forgetRecordsOf(cityId: string, departmentId: string, recordType: RecordType, identifier: { kind: string; value: string; issuer: string | null }): void {
-    this.deps.shield.invalidate(recordsKey(`${cityId}/${departmentId}`, recordType, identifier, {}));
+  /** Forgets, in every hub process, the cached records a payable came from, so its owner sees it paid at once. */
+  async forgetRecordsOf(cityId: string, departmentId: string, recordType: RecordType, identifier: { kind: string; value: string; issuer: string | null }): Promise<void> {
+    if (this.deps.bus) await this.deps.bus.publish(PAID_TOPIC, `${cityId}/${departmentId}`);
+    else this.#paidKnown.clear();
+    await this.deps.shield.invalidate(recordsKey(`${cityId}/${departmentId}`, recordType, identifier, {}));
   }
 
   /** Records the hub has seen paid show "paid" even before the department's own answer does. */
@@ -226,7 +244,16 @@ export class RecordsService {
       byDepartment.set(String(item.departmentId), list);
     }
     for (const [departmentId, unpaid] of byDepartment) {
-      const paid = await this.deps.paidRecords(cityId, departmentId, recordType, unpaid.map((i) => String(i.id)));
+      const ids = unpaid.map((i) => String(i.id));
+      const known = `${cityId}/${departmentId}/${recordType}/${ids.join(',')}`;
+      let paid = this.#paidKnown.get(known);
+      try {
+        if (!paid) this.#paidKnown.set(known, (paid = await this.deps.paidRecords(cityId, departmentId, recordType, ids)));
+      } catch (error) {
+        // With the store unreachable the department's own word stands (a payment cannot complete meanwhile either).
+        if (isStoreUnavailable(error)) return;
+        throw error;
+      }
       for (const item of unpaid) if (paid.has(String(item.id))) item.status = 'paid';
     }
   }
@@ -263,7 +290,7 @@ export class RecordsService {
           { signal },
         ),
     });
-    if (entry.config.recordType) shield.invalidate(recordsKey(department, entry.config.recordType, identifier, {}));
+    if (entry.config.recordType) await shield.invalidate(recordsKey(department, entry.config.recordType, identifier, {}));
     await this.deps.audit.record({
       actor: `citizen:${principal.citizenId}`,
       action: `service.action.${actionName}`,
@@ -355,6 +382,8 @@ export class RecordsService {
           department,
           key: recordsKey(department, recordType, identifier, params),
           ttlMs: entry.config.cacheTtlSeconds * 1000,
+          staleWhileRevalidateMs: entry.config.staleWhileRevalidateSeconds * 1000,
+          staleIfErrorMs: entry.config.staleIfErrorSeconds * 1000,
           load: (signal) => this.#fetchMapped(cityId, departmentId, recordType, identifier, params, signal),
         });
       }),
@@ -437,7 +466,7 @@ export class RecordsService {
     const department = `${input.cityId}/${input.departmentId}`;
     const params = input.params ?? {};
     const key = recordsKey(department, input.recordType, input.identifier, params);
-    if (input.fresh) this.deps.shield.invalidate(key);
+    if (input.fresh) await this.deps.shield.invalidate(key);
     const answer = await this.deps.shield.call({
       department,
       key,

@@ -10,6 +10,8 @@ import {
   type IPolicy,
 } from 'cockatiel';
 import { hutongError, isHutongError, type ErrorCode } from '../errors.ts';
+import { DepartmentRate } from './department-rate.ts';
+import type { SharedRedis } from './shared-redis.ts';
 
 /** Limits the hub keeps toward one department, from its `shield:` settings in the city YAML. */
 export interface DepartmentLimits {
@@ -23,6 +25,16 @@ export interface DepartmentLimits {
   readonly breakerFailures: number;
   /** How long the breaker stays open before one trial call. */
   readonly breakerHalfOpenAfterMs: number;
+  /** Calls a second the department takes at most, from all hub processes together; absent means no rate limit. */
+  readonly ratePerSecond?: number;
+}
+
+/** How the hub's processes share a department's limits. */
+export interface LimitSharing {
+  /** Counts the rate across processes; without it each process counts alone. */
+  readonly redis?: SharedRedis;
+  /** Hub processes calling the department: each keeps `maxConcurrent / processes` in flight, and its share of the rate when counting alone. */
+  readonly processes: number;
 }
 
 /** Failures that say the department is unwell; a refusal or an empty answer is not one. */
@@ -49,6 +61,10 @@ export interface DepartmentHealth {
   readonly department: string;
   readonly breaker: BreakerState;
   readonly inFlight: number;
+  /** Calls waiting for a free place or for the rate to allow them. */
+  readonly queued: number;
+  /** Calls that had to wait for the department's rate. */
+  readonly rateLimited: number;
   readonly calls: number;
   readonly failures: number;
   readonly rejected: number;
@@ -85,12 +101,17 @@ export class DepartmentPolicy {
   #rejected = 0;
   #lastFailure?: { code: string; at: string };
   readonly #observer?: DepartmentCallObserver;
+  readonly #rate?: DepartmentRate;
+  /** Calls this process may have in flight: its share of the department's limit. */
+  readonly maxConcurrentHere: number;
 
-  constructor(department: string, limits: DepartmentLimits, observer?: DepartmentCallObserver) {
+  constructor(department: string, limits: DepartmentLimits, observer?: DepartmentCallObserver, sharing: LimitSharing = { processes: 1 }) {
     this.department = department;
     this.limits = limits;
     this.#observer = observer;
-    this.#bulkhead = bulkhead(limits.maxConcurrent, limits.maxQueued);
+    this.maxConcurrentHere = Math.max(1, Math.floor(limits.maxConcurrent / Math.max(1, sharing.processes)));
+    this.#bulkhead = bulkhead(this.maxConcurrentHere, limits.maxQueued);
+    if (limits.ratePerSecond) this.#rate = new DepartmentRate(department, limits.ratePerSecond, sharing);
     this.#breaker = circuitBreaker(
       handleWhen((error) => isHutongError(error) && DEPARTMENT_FAILURES.has(error.code)),
       { halfOpenAfter: limits.breakerHalfOpenAfterMs, breaker: new ConsecutiveBreaker(limits.breakerFailures) },
@@ -98,14 +119,24 @@ export class DepartmentPolicy {
     this.#policy = wrap(this.#breaker, this.#bulkhead);
   }
 
-  /** Runs one call under the breaker and the concurrency limit. */
-  async execute<T>(call: () => Promise<T>): Promise<T> {
+  /** Calls that had to wait for the department's rate (each counted once). */
+  get rateLimited(): number {
+    return this.#rate?.limited ?? 0;
+  }
+
+  /**
+   * Runs one call under the breaker, the concurrency limit and the rate; `deadline` (epoch ms)
+   * bounds how long it may wait for the rate to allow it.
+   */
+  async execute<T>(call: () => Promise<T>, deadline = Date.now() + this.limits.timeoutMs): Promise<T> {
+    const rate = this.#rate;
+    const limited = rate ? async () => (await rate.take(deadline), call()) : call;
     this.#calls++;
     // Measured from the call's arrival, so time spent queued for a free place counts too.
     const started = performance.now();
     const observe = (outcome: DepartmentCallOutcome) => this.#observer?.departmentCall(this.department, outcome, (performance.now() - started) / 1000);
     try {
-      const answer = await this.#policy.execute(call);
+      const answer = await this.#policy.execute(limited);
       observe('ok');
       return answer;
     } catch (error) {
@@ -117,7 +148,7 @@ export class DepartmentPolicy {
       if (error instanceof BulkheadRejectedError) {
         this.#rejected++;
         observe('rejected');
-        throw hutongError('HUTONG_ERR_DEPARTMENT_BUSY', `${this.department} already has ${this.limits.maxConcurrent} calls in flight`);
+        throw hutongError('HUTONG_ERR_DEPARTMENT_BUSY', `${this.department} already has ${this.maxConcurrentHere} calls in flight from this process`);
       }
       if (isHutongError(error) && DEPARTMENT_FAILURES.has(error.code)) {
         this.#failures++;
@@ -132,7 +163,9 @@ export class DepartmentPolicy {
     return {
       department: this.department,
       breaker: STATE_NAMES[this.#breaker.state],
-      inFlight: this.limits.maxConcurrent - this.#bulkhead.executionSlots,
+      inFlight: this.maxConcurrentHere - this.#bulkhead.executionSlots,
+      queued: this.limits.maxQueued - this.#bulkhead.queueSlots + (this.#rate?.waiting ?? 0),
+      rateLimited: this.rateLimited,
       calls: this.#calls,
       failures: this.#failures,
       rejected: this.#rejected,

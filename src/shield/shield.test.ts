@@ -59,7 +59,7 @@ describe('Shield', () => {
     for (const answer of answers) {
       assert.equal(answer.value, first.value, 'the very same value object');
       assert.equal(answer.freshness, 'live');
-      assert.equal(answer.fetchedAt, first.fetchedAt);
+      assert.equal(answer.fetchedAt.getTime(), first.fetchedAt.getTime());
       assert.equal(answer.staleBecause, undefined);
     }
 
@@ -67,7 +67,7 @@ describe('Shield', () => {
     assert.equal(loader.runs(), 1);
     assert.equal(later.freshness, 'cached');
     assert.equal(later.value, first.value);
-    assert.equal(later.fetchedAt, first.fetchedAt);
+    assert.equal(later.fetchedAt.getTime(), first.fetchedAt.getTime());
   });
 
   it('keeps keys apart', async () => {
@@ -116,7 +116,7 @@ describe('Shield', () => {
       assert.equal(stale.value, 'old');
       assert.equal(stale.freshness, 'stale');
       assert.equal(stale.staleBecause, 'HUTONG_ERR_DEPARTMENT_UNREACHABLE');
-      assert.equal(stale.fetchedAt, first.fetchedAt);
+      assert.equal(stale.fetchedAt.getTime(), first.fetchedAt.getTime());
     }
 
     // Stale is not cached: the next call asks again, and a recovered department answers live.

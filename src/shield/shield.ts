@@ -1,7 +1,8 @@
-import { LRUCache } from 'lru-cache';
 import { hutongError, isHutongError } from '../errors.ts';
+import { AnswerCache, type CachedAnswer } from './answer-cache.ts';
 import { deadlineSignal } from './deadline.ts';
 import { DepartmentPolicy, type DepartmentCallObserver, type DepartmentHealth, type DepartmentLimits } from './department-policy.ts';
+import type { SharedRedis, SharingState } from './shared-redis.ts';
 
 /** One call to a department, as the shield sees it. */
 export interface DepartmentCall<T> {
@@ -11,14 +12,19 @@ export interface DepartmentCall<T> {
   readonly key: string;
   /** How long an answer stays fresh; 0 means never cached. */
   readonly ttlMs: number;
+  /** After the TTL, how long the old answer is still served at once while one refresh runs behind it. */
+  readonly staleWhileRevalidateMs?: number;
+  /** After the TTL, how long the old answer is served (labelled stale) when the department fails. */
+  readonly staleIfErrorMs?: number;
   /** Deadline for the department to answer; passed to the wire as an AbortSignal. Defaults to the department's limit. */
   readonly timeoutMs?: number;
   load(signal: AbortSignal): Promise<T>;
 }
 
 /**
- * How the answer was obtained: `live` from the department just now, `cached` within its TTL,
- * `stale` past its TTL because the department failed (the error is kept in `staleBecause`).
+ * How the answer was obtained: `live` from the department just now, `cached` within its TTL (or
+ * its stale-while-revalidate window), `stale` past it because the department failed (the error is
+ * kept in `staleBecause`).
  */
 export type Freshness = 'live' | 'cached' | 'stale';
 
@@ -29,26 +35,23 @@ export interface ShieldedAnswer<T> {
   readonly staleBecause?: string;
 }
 
-interface CacheEntry {
-  readonly value: unknown;
-  readonly fetchedAt: Date;
-}
-
-type Loader = (signal: AbortSignal) => Promise<unknown>;
-
 export interface ShieldOptions {
-  /** Most answers kept in memory. */
+  /** Most answers kept in this process's memory. */
   readonly maxEntries?: number;
   /** Limits toward a department (`city/department`); called once per department. */
   readonly limitsFor?: (department: string) => DepartmentLimits;
   /** Told of every department call and cache lookup (the hub's metrics); nothing is counted without it. */
   readonly observer?: ShieldObserver;
+  /** Shared with the hub's other processes: answers, invalidations and department rates. */
+  readonly redis?: SharedRedis;
+  /** Hub processes sharing the departments' limits (each keeps its share of their concurrency). */
+  readonly processes?: number;
 }
 
 /**
  * How a cached call was answered: `hit` without calling the department (from the cache, or by
- * joining a call already in flight for the key), `miss` by calling it, `stale` with an old answer
- * because the department failed.
+ * joining a call already in flight for the key, in this process or another), `miss` by calling
+ * it, `stale` with an old answer because the department failed.
  */
 export type CacheLookupResult = 'hit' | 'miss' | 'stale';
 
@@ -68,39 +71,60 @@ export const DEFAULT_DEPARTMENT_LIMITS: DepartmentLimits = Object.freeze({
   breakerHalfOpenAfterMs: 10_000,
 });
 
+/** Without a window of its own, an answer past its TTL is kept a day for stale-if-error. */
+const DEFAULT_STALE_IF_ERROR_MS = 24 * 3_600_000;
+
+interface Loaded {
+  readonly entry: CachedAnswer;
+  /** Another caller's load (in this process or another) brought it. */
+  readonly joined: boolean;
+}
+
 /**
- * The only path from the hub to a department: a deadline on every call, a concurrency limit and
- * a circuit breaker per department, a read-through cache with single-flight (one department call
- * per key however many citizens ask at once), and stale-if-error.
+ * The only path from the hub to a department: a deadline on every call; a concurrency limit, a
+ * rate and a circuit breaker per department; a read-through cache in memory and (with Redis)
+ * shared by every hub process, with stale-while-revalidate, stale-if-error, single-flight (one
+ * department call per key however many citizens — and processes — ask at once), and
+ * invalidation that reaches every process.
  *
  * @example
  *   const answer = await shield.call({ department: 'shanghai/traffic-police', key, ttlMs: 300_000,
  *     timeoutMs: 3000, load: (signal) => connector.fetchRecords(query, { signal }) })
  */
 export class Shield {
-  readonly #cache: LRUCache<string, CacheEntry, Loader>;
+  readonly #cache: AnswerCache;
+  readonly #inFlight = new Map<string, Promise<Loaded>>();
   readonly #policies = new Map<string, DepartmentPolicy>();
   readonly #limitsFor: (department: string) => DepartmentLimits;
   readonly #observer?: ShieldObserver;
+  readonly #redis?: SharedRedis;
+  readonly #processes: number;
 
   constructor(options: ShieldOptions = {}) {
     this.#limitsFor = options.limitsFor ?? (() => DEFAULT_DEPARTMENT_LIMITS);
     this.#observer = options.observer;
-    this.#cache = new LRUCache<string, CacheEntry, Loader>({
-      max: options.maxEntries ?? 100_000,
-      ttl: 1, // replaced per entry by the caller's TTL
-      // A failed refresh rejects (so every waiting caller sees the error) but keeps the old
-      // answer in the cache, where `call` finds it for stale-if-error.
-      noDeleteOnFetchRejection: true,
-      allowStaleOnFetchAbort: true,
-      fetchMethod: async (_key, _stale, { signal, context }) => ({ value: await context(signal), fetchedAt: new Date() }),
-    });
+    this.#redis = options.redis;
+    this.#processes = Math.max(1, options.processes ?? 1);
+    this.#cache = new AnswerCache({ maxEntries: options.maxEntries, redis: options.redis });
   }
 
-  /** The department's breaker and limit, created on first use. */
+  /** Starts listening for other processes' invalidations (with Redis). */
+  async start(): Promise<void> {
+    await this.#cache.start();
+  }
+
+  /** `shared` with the other processes through Redis, `local` while Redis is down, `alone` without it. */
+  get sharing(): SharingState {
+    return !this.#redis ? 'alone' : this.#redis.up ? 'shared' : 'local';
+  }
+
+  /** The department's breaker, limits and rate, created on first use. */
   policy(department: string): DepartmentPolicy {
     let policy = this.#policies.get(department);
-    if (!policy) this.#policies.set(department, (policy = new DepartmentPolicy(department, this.#limitsFor(department), this.#observer)));
+    if (!policy) {
+      policy = new DepartmentPolicy(department, this.#limitsFor(department), this.#observer, { redis: this.#redis, processes: this.#processes });
+      this.#policies.set(department, policy);
+    }
     return policy;
   }
 
@@ -110,60 +134,109 @@ export class Shield {
   }
 
   async call<T>(call: DepartmentCall<T>): Promise<ShieldedAnswer<T>> {
-    const policy = this.policy(call.department);
-    const timeoutMs = call.timeoutMs ?? policy.limits.timeoutMs;
-    const withDeadline: Loader = (signal) =>
-      policy.execute(async () => {
-        const deadline = deadlineSignal(signal, timeoutMs);
-        try {
-          return await call.load(deadline.signal);
-        } catch (error) {
-          if (!isHutongError(error) && deadline.signal.aborted) {
-            throw hutongError('HUTONG_ERR_DEPARTMENT_TIMEOUT', `${call.department} did not answer within ${timeoutMs} ms`, { cause: error });
-          }
-          throw error;
-        } finally {
-          deadline.dispose();
-        }
-      });
     if (call.ttlMs <= 0) {
-      return { value: (await withDeadline(new AbortController().signal)) as T, freshness: 'live', fetchedAt: new Date() };
+      return { value: (await this.#ask(call, new AbortController().signal)) as T, freshness: 'live', fetchedAt: new Date() };
     }
-    const status: LRUCache.Status<string, CacheEntry, Loader> = {};
     const lookup = (result: CacheLookupResult) => this.#observer?.cacheLookup(call.department, result);
-    let entry: CacheEntry | undefined;
+    const now = Date.now();
+    const cached = await this.#cache.get(call.key);
+    if (cached && now < cached.freshUntil) {
+      lookup('hit');
+      return answer(cached, 'cached');
+    }
+    if (cached && now < cached.freshUntil + (call.staleWhileRevalidateMs ?? 0)) {
+      lookup('hit');
+      // One refresh behind the answer; its failure leaves the old answer in place.
+      this.#load(call).catch(() => undefined);
+      return answer(cached, 'cached');
+    }
     try {
-      entry = await this.#cache.fetch(call.key, { context: withDeadline, ttl: call.ttlMs, status });
+      const loaded = await this.#load(call);
+      lookup(loaded.joined ? 'hit' : 'miss');
+      return answer(loaded.entry, loaded.joined && loaded.entry.fetchedAt < now ? 'cached' : 'live');
     } catch (error) {
-      const stale = this.#cache.peek(call.key, { allowStale: true });
-      lookup(stale === undefined ? 'miss' : 'stale');
-      if (stale === undefined) throw error;
-      return { value: stale.value as T, freshness: 'stale', fetchedAt: stale.fetchedAt, staleBecause: describe(error) };
-    }
-    // The key was forgotten (invalidated) while this call waited on it: ask the department itself.
-    if (entry === undefined) {
+      const old = cached ?? this.#cache.peek(call.key);
+      if (old && Date.now() < old.freshUntil + (call.staleIfErrorMs ?? DEFAULT_STALE_IF_ERROR_MS)) {
+        lookup('stale');
+        return { ...answer(old, 'stale'), staleBecause: describe(error) };
+      }
       lookup('miss');
-      return { value: (await withDeadline(new AbortController().signal)) as T, freshness: 'live', fetchedAt: new Date() };
+      throw error;
     }
-    if (status.returnedStale) {
-      lookup('stale');
-      return { value: entry.value as T, freshness: 'stale', fetchedAt: entry.fetchedAt, staleBecause: describe(status.fetchError) };
-    }
-    // Joining a load already in flight spares the department a call, as a hit does.
-    lookup(status.fetch === 'hit' || status.fetch === 'inflight' ? 'hit' : 'miss');
-    // Anything but a hit was loaded just now ('stale' means the TTL had passed and it was reloaded).
-    const live = status.fetch !== 'hit';
-    return { value: entry.value as T, freshness: live ? 'live' : 'cached', fetchedAt: entry.fetchedAt };
   }
 
-  /** Forgets an answer, so the next call asks the department again. */
-  invalidate(key: string): void {
-    this.#cache.delete(key);
+  /**
+   * Forgets an answer in every hub process, so the next call asks the department again (a call
+   * already under way for it is not joined). Resolves once the other processes have been told.
+   */
+  async invalidate(key: string): Promise<void> {
+    this.#inFlight.delete(key);
+    await this.#cache.invalidate(key);
   }
 
+  /** Answers this process holds in memory. */
   get size(): number {
     return this.#cache.size;
   }
+
+  /** One load per key at a time in this process; across processes, one takes the load and the others wait for its answer. */
+  #load<T>(call: DepartmentCall<T>): Promise<Loaded> {
+    const running = this.#inFlight.get(call.key);
+    if (running) return running.then((loaded) => ({ ...loaded, joined: true }));
+    const timeoutMs = call.timeoutMs ?? this.policy(call.department).limits.timeoutMs;
+    const load = (async (): Promise<Loaded> => {
+      const started = this.#cache.loadBegins();
+      const mine = await this.#cache.claimLoad(call.key, timeoutMs);
+      if (!mine) {
+        const theirs = await this.#cache.awaitOtherLoad(call.key, timeoutMs);
+        if (theirs && theirs.fetchedAt >= started.at - 1) return { entry: theirs, joined: true };
+      }
+      try {
+        const value = await this.#ask(call, new AbortController().signal);
+        const fetchedAt = Date.now();
+        const entry: CachedAnswer = {
+          value,
+          fetchedAt,
+          freshUntil: fetchedAt + call.ttlMs,
+          keepUntil: fetchedAt + call.ttlMs + Math.max(call.staleWhileRevalidateMs ?? 0, call.staleIfErrorMs ?? DEFAULT_STALE_IF_ERROR_MS),
+        };
+        await this.#cache.set(call.key, entry, started);
+        return { entry, joined: false };
+      } finally {
+        if (mine) void this.#cache.releaseLoad(call.key);
+      }
+    })();
+    this.#inFlight.set(call.key, load);
+    const forget = () => {
+      if (this.#inFlight.get(call.key) === load) this.#inFlight.delete(call.key);
+    };
+    load.then(forget, forget);
+    return load;
+  }
+
+  /** Asks the department under its policy, with the call's deadline. */
+  async #ask<T>(call: DepartmentCall<T>, parent: AbortSignal): Promise<T> {
+    const policy = this.policy(call.department);
+    const timeoutMs = call.timeoutMs ?? policy.limits.timeoutMs;
+    const deadlineAt = Date.now() + timeoutMs;
+    return policy.execute(async () => {
+      const deadline = deadlineSignal(parent, Math.max(1, deadlineAt - Date.now()));
+      try {
+        return await call.load(deadline.signal);
+      } catch (error) {
+        if (!isHutongError(error) && deadline.signal.aborted) {
+          throw hutongError('HUTONG_ERR_DEPARTMENT_TIMEOUT', `${call.department} did not answer within ${timeoutMs} ms`, { cause: error });
+        }
+        throw error;
+      } finally {
+        deadline.dispose();
+      }
+    }, deadlineAt);
+  }
+}
+
+function answer<T>(entry: CachedAnswer, freshness: Freshness): ShieldedAnswer<T> {
+  return { value: entry.value as T, freshness, fetchedAt: new Date(entry.fetchedAt) };
 }
 
 function describe(error: unknown): string | undefined {

@@ -39,10 +39,14 @@ export interface StoreOptions {
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // A store that refuses connections fails a request at once (cached reads go on without it); one
+    // merely busy keeps requests waiting for a pooled connection, up to 15 s.
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: 15_000 });
     // An idle connection the server ends (restart, failover, administrator) leaves the pool by
     // itself and the next query opens a new one; unheard, the pool's 'error' event would end the process.
     pool.on('error', () => {});
+    // So does a connection lost while checked out between two statements (a transaction's): its next statement fails instead.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }

@@ -413,3 +413,31 @@ export interface Database {
   notification_watch: NotificationWatchTable;
   notifications: NotificationsTable;
 }
+
+// Waiting rooms of booking services (migration 0011).
+
+export interface WaitingRoomsTable {
+  /** `city/service`. */
+  room: string;
+  credit: number;
+  refilled_at: Timestamp;
+}
+
+export interface WaitingRoomTicketsTable {
+  id: Generated<string>;
+  room: string;
+  citizen_id: string;
+  /** Order of arrival; bigint, read as a string. */
+  seq: ColumnType<string, never, never>;
+  created_at: ColumnType<Date, Date | string, never>;
+  last_seen_at: Timestamp;
+  admitted_at: NullableTimestamp;
+  admitted_until: NullableTimestamp;
+  used_at: NullableTimestamp;
+  abandoned_at: NullableTimestamp;
+}
+
+export interface Database {
+  waiting_rooms: WaitingRoomsTable;
+  waiting_room_tickets: WaitingRoomTicketsTable;
+}

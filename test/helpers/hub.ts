@@ -11,6 +11,7 @@ import type { HubApp, HubServices } from '../../src/http/types.ts';
 import type { Store } from '../../src/store/db.ts';
 import { IDENTIFIER_CONSENT_TEXT_VERSION } from '../../src/identity/citizen.service.ts';
 import type { TestEngine } from './stores.ts';
+import { catalogWithWaitingRooms, type WaitingRoomsSetting } from './catalog-copy.ts';
 import { demoCitizen, demoIdentifierLinks, demoRealName, type DemoCitizen } from '../../src/demo/demo-citizens.ts';
 
 /** Today at midnight in China: emulated data is counted back from it, and the hub's "today" is the same day. */
@@ -23,6 +24,8 @@ export interface TestHub {
   readonly services: HubServices;
   /** Stops the hub and builds a new one on the same store and emulators, as a process restart would. */
   restart(): Promise<void>;
+  /** Another hub on the same store and emulators, as a second process on one store would be; closed with this one. */
+  another(): Promise<HubApp>;
   readonly emulators: RunningEmulators;
   readonly store: Store;
   /** Every log line the hub wrote, as text. */
@@ -39,8 +42,17 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-/** A real hub (real store, real emulators on loopback) for `inject()` tests. */
-export async function startTestHub(engine: TestEngine, overrides: Partial<HubConfig> = {}, options: { clock?: () => Date; importBatchFiles?: boolean } = {}): Promise<TestHub> {
+/**
+ * A real hub (real store, real emulators on loopback) for `inject()` tests. `waitingRooms` changes
+ * the waiting rooms the city files give (the vehicle inspection booking's): other settings, or
+ * 'off' for tests that send bursts straight at createBooking.
+ */
+export async function startTestHub(
+  engine: TestEngine,
+  overrides: Partial<HubConfig> = {},
+  options: { clock?: () => Date; importBatchFiles?: boolean; waitingRooms?: WaitingRoomsSetting } = {},
+): Promise<TestHub> {
+  const catalogCopy = options.waitingRooms === undefined ? undefined : await catalogWithWaitingRooms(options.waitingRooms);
   const inboxDir = await mkdtemp(path.join(tmpdir(), 'hutong-inbox-'));
   // The demo residents' 200 households are all a test meets; the full 1000 per city take minutes to import across the suite.
   const emulators = await startEmulators({ port: 0, smsAppKey: SMS_KEY, referenceDate: REFERENCE_DATE, dropDir: inboxDir, waterHouseholds: DEMO_HOUSEHOLDS });
@@ -53,12 +65,15 @@ export async function startTestHub(engine: TestEngine, overrides: Partial<HubCon
     },
   });
   const config = loadConfig(
-    { HUTONG_EMULATORS_URL: emulators.url, HUTONG_INBOX_DIR: inboxDir, HUTONG_BATCH_SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'info', HUTONG_DEMO: '1' },
-    { catalogDir: path.resolve('config/cities'), dataDir: 'memory://', ...overrides },
+    // Many hubs start in one test process, and a starting hub blocks the loop its neighbours measure: no load shedding unless a test asks for it.
+    { HUTONG_EMULATORS_URL: emulators.url, HUTONG_INBOX_DIR: inboxDir, HUTONG_BATCH_SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'info', HUTONG_DEMO: '1', HUTONG_SHED_EVENT_LOOP_DELAY_MS: '0' },
+    { catalogDir: catalogCopy?.dir ?? path.resolve('config/cities'), dataDir: 'memory://', ...overrides },
   );
   let { app, services } = await buildApp(config, { store, logStream, smsAppKey: SMS_KEY, ...(options.clock ? { clock: options.clock } : {}) });
   // The water company's nightly files (all 12 cities), imported before the tests ask for bills.
   if (options.importBatchFiles !== false) await services.batchSync.runOnce();
+
+  const others: HubApp[] = [];
 
   async function login(phone: string): Promise<string> {
     const sent = await app.inject({ method: 'POST', url: '/v1/channels/web/login-codes', payload: { phone } });
@@ -114,6 +129,11 @@ export async function startTestHub(engine: TestEngine, overrides: Partial<HubCon
       // Links already handed out name the old address; the restarted hub answers there again.
       if (address && typeof address === 'object') await app.listen({ host: address.address, port: address.port });
     },
+    async another() {
+      const other = await buildApp(config, { store, logStream, smsAppKey: SMS_KEY, ...(options.clock ? { clock: options.clock } : {}) });
+      others.push(other.app);
+      return other.app;
+    },
     emulators,
     store,
     logs,
@@ -129,10 +149,12 @@ export async function startTestHub(engine: TestEngine, overrides: Partial<HubCon
         payload: { kind: 'plate', value: plate, consentTextVersion: IDENTIFIER_CONSENT_TEXT_VERSION },
       }),
     async close() {
+      for (const other of others) await other.close();
       await app.close();
       await store.close();
       await emulators.close();
       await rm(inboxDir, { recursive: true, force: true });
+      await catalogCopy?.remove();
     },
   };
 }

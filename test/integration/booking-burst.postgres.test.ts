@@ -10,6 +10,7 @@ import { startEmulators, type RunningEmulators } from '../../emulators/index.ts'
 import { REFERENCE_DATE } from '../helpers/hub.ts';
 import { startHubProcess } from '../helpers/hub-process.ts';
 import { seedCitizens } from '../helpers/citizens.ts';
+import { catalogWithWaitingRooms, type CatalogCopy } from '../helpers/catalog-copy.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
 import { SessionRepository } from '../../src/identity/session.repository.ts';
 import { SessionService } from '../../src/identity/session.service.ts';
@@ -25,6 +26,7 @@ describe(`${CALLS} concurrent createBooking calls for ${SLOTS} one-place slots`,
     let dir: string;
     let database: string;
     let store: Store;
+    let catalog: CatalogCopy;
     const hubs: Array<{ child: ChildProcess; url: string }> = [];
 
     before(async () => {
@@ -37,7 +39,10 @@ describe(`${CALLS} concurrent createBooking calls for ${SLOTS} one-place slots`,
       await admin.end();
       const url = new URL(process.env.DATABASE_URL!);
       url.pathname = `/${database}`;
+      // The burst goes straight at createBooking: the inspection booking's waiting room is off (waiting-room.test.ts takes bursts through it).
+      catalog = await catalogWithWaitingRooms('off');
       const env = {
+        HUTONG_CONFIG: catalog.dir,
         HUTONG_EMULATORS_URL: emulators.url,
         HUTONG_SMS_APP_KEY: 'burst-sms-key',
         HUTONG_DEMO: '1',
@@ -45,6 +50,8 @@ describe(`${CALLS} concurrent createBooking calls for ${SLOTS} one-place slots`,
         HUTONG_INBOX_DIR: path.join(dir, 'inbox'),
         HUTONG_SESSION_SECRET: SESSION_SECRET,
         HUTONG_BATCH_SYNC_INTERVAL_MS: '0',
+        // This test is about capacity across processes: every call must reach the booking logic, none shed for load.
+        HUTONG_SHED_EVENT_LOOP_DELAY_MS: '0',
         DATABASE_URL: url.toString(),
       };
       // One after the other: the first migrates the store.
@@ -57,6 +64,7 @@ describe(`${CALLS} concurrent createBooking calls for ${SLOTS} one-place slots`,
       await store?.close();
       await emulators?.close();
       await rm(dir, { recursive: true, force: true });
+      await catalog?.remove();
       const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
       await admin.connect();
       await admin.query(`drop database if exists ${database} with (force)`);

@@ -35,6 +35,26 @@ export interface Booking {
   readonly createdAt: string;
 }
 
+/** A place in a booking service's waiting room (a burst: people are let through to book at a rate, in order of arrival). */
+export interface WaitingTicket {
+  readonly ticketId: string;
+  readonly cityId: string;
+  readonly serviceId: string;
+  readonly state: 'waiting' | 'admitted' | 'expired' | 'used';
+  /** While waiting: 1 is the next to be let through. */
+  readonly position?: number;
+  readonly estimatedWaitSeconds?: number;
+  /** Once admitted: book before this time. */
+  readonly admittedUntil?: string;
+  readonly pollAfterSeconds: number;
+  readonly createdAt: string;
+}
+
+/** createBooking's answer: the booking, or (202) a place in the service's waiting room. */
+export type BookingAnswer = Booking | { readonly waitingRoom: WaitingTicket };
+
+export const isWaiting = (answer: BookingAnswer): answer is { readonly waitingRoom: WaitingTicket } => 'waitingRoom' in answer;
+
 export interface NewBooking {
   readonly cityId: string;
   readonly serviceId: string;
@@ -84,7 +104,10 @@ const encode = encodeURIComponent;
 export const bookingApi = {
   slots: (cityId: string, serviceId: string, signal?: AbortSignal) =>
     api<{ items: Slot[]; fetchedAt: string }>(`/v1/cities/${encode(cityId)}/services/${encode(serviceId)}/slots`, { signal }),
-  create: (input: NewBooking, key: string) => api<Booking>('/v1/bookings', { method: 'POST', auth: true, headers: { 'idempotency-key': key }, body: input }),
+  /** With `ticketId`, an admitted waiting-room ticket is used for this attempt. */
+  create: (input: NewBooking, key: string, ticketId?: string) =>
+    api<BookingAnswer>('/v1/bookings', { method: 'POST', auth: true, headers: { 'idempotency-key': key, ...(ticketId ? { 'hutong-waiting-ticket': ticketId } : {}) }, body: input }),
+  ticket: (ticketId: string, signal?: AbortSignal) => api<WaitingTicket>(`/v1/waiting-room/tickets/${encode(ticketId)}`, { auth: true, signal }),
   list: (signal?: AbortSignal) => api<{ items: Booking[] }>('/v1/bookings', { auth: true, signal }),
   get: (id: string, signal?: AbortSignal) => api<Booking>(`/v1/bookings/${encode(id)}`, { auth: true, signal }),
   cancel: (id: string) => api<Booking>(`/v1/bookings/${encode(id)}`, { method: 'DELETE', auth: true }),

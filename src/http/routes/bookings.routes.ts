@@ -3,6 +3,7 @@ import { bearerAuth, principalOf } from '../auth.ts';
 import { errorResponses } from '../error-handler.ts';
 import { hutongError } from '../../errors.ts';
 import type { HubApp, HubServices } from '../types.ts';
+import { WAITING_TICKET_HEADER, WaitingRoomAnswer } from './waiting-room.routes.ts';
 
 const bearer = [{ bearerAuth: [] }];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,64}$/;
@@ -82,9 +83,13 @@ export function bookingRoutes(app: HubApp, services: HubServices): void {
           'Answers 201 with the new booking, or 200 with the same booking when it is asked again (a double click, or the same `Idempotency-Key`).',
           'A booking is `confirmed` when the department took it; `held` while it waits for the other party (`awaiting: partner`, marriage registration), for the fee (`awaiting: payment`: pay it with createPayment, recordId = the booking id) or for a department that did not answer yet (`awaiting: department`).',
           'Refusals: `HUTONG_ERR_SLOT_FULL`, `HUTONG_ERR_BOOKING_LIMIT` (one active booking per service per day), `HUTONG_ERR_BOOKING_NOT_DUE`, `HUTONG_ERR_BOOKING_REFUSED` (the department said no; the place is released).',
+          'Waiting room: a service with one (`getWaitingRoom`) takes bookings at its admission rate. Beyond it the answer is **202** `{ waitingRoom: { ticketId, state: "waiting", position, estimatedWaitSeconds, … } }`: you have a place in its queue, first come first admitted (asking again while waiting answers the same place). Follow it with `getWaitingRoomTicket` every `pollAfterSeconds` (a ticket not asked for in 30 seconds is given up); once it is `admitted`, ask for the booking again with the header `Hutong-Waiting-Ticket: <ticketId>` before `admittedUntil` (without the header your admitted ticket is used too). A ticket is good for one booking attempt, whatever its outcome (a full slot too). Ticket refusals: `HUTONG_ERR_WAITING_TICKET_NOT_FOUND`, `HUTONG_ERR_WAITING_TICKET_WRONG_ROOM`, `HUTONG_ERR_WAITING_TICKET_USED`, `HUTONG_ERR_WAITING_TICKET_EXPIRED`.',
         ].join('\n\n'),
         security: bearer,
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 64 })) }),
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(Type.String({ maxLength: 64 })),
+          [WAITING_TICKET_HEADER]: Type.Optional(Type.String({ format: 'uuid', description: 'an admitted waiting-room ticket of yours (services with a waiting room)' })),
+        }),
         body: Type.Object(
           {
             cityId: Type.String({ maxLength: 64 }),
@@ -100,19 +105,22 @@ export function bookingRoutes(app: HubApp, services: HubServices): void {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Booking, 201: Booking, ...errorResponses },
+        response: { 200: Booking, 201: Booking, 202: WaitingRoomAnswer, ...errorResponses },
       },
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw hutongError('HUTONG_ERR_VALIDATION', 'Idempotency-Key must be 1 to 64 visible ASCII characters');
+      const ticket = request.headers[WAITING_TICKET_HEADER];
       const partner = request.body.partner ? { name: request.body.partner.name, nationalId: request.body.partner.nationalId.toUpperCase() } : undefined;
-      const { booking, created } = await services.bookings.createBooking(principalOf(request), {
+      const answer = await services.bookings.createBooking(principalOf(request), {
         ...request.body,
         ...(partner ? { partner } : {}),
         ...(key ? { idempotencyKey: key } : {}),
+        ...(ticket ? { waitingTicketId: ticket.toLowerCase() } : {}),
       });
-      return reply.status(created ? 201 : 200).send(booking);
+      if ('waitingRoom' in answer) return reply.status(202).header('retry-after', String(answer.waitingRoom.pollAfterSeconds)).send(answer);
+      return reply.status(answer.created ? 201 : 200).send(answer.booking);
     },
   );
 

@@ -3,12 +3,18 @@ import { pendingMigrations, pingStore } from '../../store/db.ts';
 import type { HubApp, HubServices } from '../types.ts';
 
 const Readiness = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('not-ready')]),
+  status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('not-ready')], {
+    description: 'ready: all well; degraded: serving, but the store cannot be reached (cached reads only) or Redis is down (this process\'s own cache and limits); not-ready: migrations are pending',
+  }),
   store: Type.Object({ engine: Type.String(), reachable: Type.Boolean(), pendingMigrations: Type.Array(Type.String()) }),
+  sharing: Type.Union([Type.Literal('shared'), Type.Literal('local'), Type.Literal('alone')], {
+    description: 'shared: cache, invalidations and department rates shared through Redis; local: Redis is configured but down, this process works with its own; alone: no Redis configured',
+  }),
+  processes: Type.Integer({ description: 'hub processes configured to serve together' }),
   cities: Type.Integer(),
 });
 
-export function healthRoutes(app: HubApp, { store, catalog, metrics }: HubServices): void {
+export function healthRoutes(app: HubApp, { store, catalog, metrics, shield, processes }: HubServices): void {
   app.get(
     '/healthz',
     { schema: { operationId: 'getHealth', tags: ['operations'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
@@ -21,7 +27,7 @@ export function healthRoutes(app: HubApp, { store, catalog, metrics }: HubServic
       schema: {
         operationId: 'getReadiness',
         tags: ['operations'],
-        summary: 'The store is reachable and every migration is applied',
+        summary: 'Whether this process serves: the store reachable and migrated, the cache shared with the other processes',
         response: { 200: Readiness, 503: Readiness },
       },
     },
@@ -34,10 +40,14 @@ export function healthRoutes(app: HubApp, { store, catalog, metrics }: HubServic
       } catch {
         reachable = false;
       }
-      const ready = reachable && pending.length === 0;
-      return reply.status(ready ? 200 : 503).send({
-        status: ready ? 'ready' : 'not-ready',
+      const sharing = shield.sharing;
+      // Without the store the hub still answers from its cache, so it stays in service, degraded.
+      const status = reachable && pending.length > 0 ? 'not-ready' : !reachable || sharing === 'local' ? 'degraded' : 'ready';
+      return reply.status(status === 'not-ready' ? 503 : 200).send({
+        status,
         store: { engine: store.engine, reachable, pendingMigrations: pending },
+        sharing,
+        processes,
         cities: catalog.listCities().length,
       });
     },

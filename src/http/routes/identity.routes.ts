@@ -115,7 +115,7 @@ export function identityRoutes(app: HubApp, services: HubServices, channels: rea
       schema: { operationId: 'logout', tags: ['identity'], summary: 'End this session', security: bearer, response: { 204: Type.Null(), ...errorResponses } },
     },
     async (request, reply) => {
-      await services.sessions.revoke(principalOf(request).sessionId);
+      await services.sessions.revoke(principalOf(request));
       return reply.status(204).send(null);
     },
   );

@@ -9,6 +9,7 @@ import * as m0007 from './0007_links_handoffs.ts';
 import * as m0008 from './0008_payments.ts';
 import * as m0009 from './0009_pay_for_me_refunds.ts';
 import * as m0010 from './0010_bookings_reminders.ts';
+import * as m0011 from './0011_waiting_room.ts';
 
 /** Migrations in the order they apply; a new one is added here with the next number. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_payments': m0008,
   '0009_pay_for_me_refunds': m0009,
   '0010_bookings_reminders': m0010,
+  '0011_waiting_room': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

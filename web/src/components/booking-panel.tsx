@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
-import type { ApiError, CityService } from '../api.ts';
-import { asApiError, bookingApi, isActive, localDateOf, PARTNER_SERVICES, type Booking, type Slot } from '../bookings.ts';
+import { ApiError, type CityService } from '../api.ts';
+import { asApiError, bookingApi, isActive, isWaiting, localDateOf, PARTNER_SERVICES, type Booking, type Slot, type WaitingTicket } from '../bookings.ts';
 import { yuan } from '../format.ts';
 import { useText } from '../i18n.tsx';
 import { newIdempotencyKey } from '../payments.ts';
@@ -12,8 +12,19 @@ import { BookingErrorNotice } from './booking-error.tsx';
 import { BookingList } from './booking-list.tsx';
 import { ErrorNotice, Loading } from './error-notice.tsx';
 import { RecordsGuidance } from './guidance.tsx';
+import { WaitingRoomStatus } from './waiting-room.tsx';
 
 const NATIONAL_ID = /^[0-9]{17}[0-9Xx]$/;
+
+type Partner = { readonly name: string; readonly nationalId: string };
+
+/** A booking waiting its turn in the service's waiting room: asked again, with the ticket, once admitted. */
+interface Queued {
+  readonly slotId: string;
+  readonly partner?: Partner;
+  readonly key: string;
+  readonly ticket: WaitingTicket;
+}
 
 /** The other party of a marriage registration: they confirm from their own account. */
 function PartnerFields({ name, nationalId, onName, onNationalId }: { name: string; nationalId: string; onName(v: string): void; onNationalId(v: string): void }) {
@@ -90,6 +101,7 @@ export function BookingPanel({ cityId, service }: { cityId: string; service: Cit
   const [pending, setPending] = useState<string | null>(null);
   const [failure, setFailure] = useState<{ slotId: string; error: ApiError } | null>(null);
   const [made, setMade] = useState<Booking[]>([]);
+  const [queued, setQueued] = useState<Queued | null>(null);
 
   const open = (slots.data?.items ?? []).filter((s) => s.remaining > 0);
   const dates = [...new Set(open.map((s) => localDateOf(s.start)))].sort();
@@ -97,18 +109,20 @@ export function BookingPanel({ cityId, service }: { cityId: string; service: Cit
   const shown = open.filter((s) => localDateOf(s.start) === date).sort((a, b) => a.start.localeCompare(b.start));
   const partnerReady = !askPartner || (partnerName.trim().length >= 2 && NATIONAL_ID.test(partnerId.trim()));
 
-  const book = async (slotId: string) => {
-    if (!session) {
-      navigate(pages.login(href));
-      return;
-    }
+  /** One booking request; in a burst the answer may be a place in the waiting room, followed until admitted. */
+  const attempt = async (slotId: string, partner: Partner | undefined, key: string, ticketId?: string) => {
     setPending(slotId);
     setFailure(null);
     try {
-      const partner = askPartner ? { name: partnerName.trim(), nationalId: partnerId.trim().toUpperCase() } : undefined;
-      const booking = await bookingApi.create({ cityId, serviceId: service.id, slotId, ...(partner ? { partner } : {}) }, newIdempotencyKey());
-      setMade((previous) => [booking, ...previous.filter((b) => b.id !== booking.id)]);
+      const answer = await bookingApi.create({ cityId, serviceId: service.id, slotId, ...(partner ? { partner } : {}) }, key, ticketId);
+      if (isWaiting(answer)) {
+        setQueued({ slotId, ...(partner ? { partner } : {}), key, ticket: answer.waitingRoom });
+        return;
+      }
+      setQueued(null);
+      setMade((previous) => [answer, ...previous.filter((b) => b.id !== answer.id)]);
     } catch (error) {
+      setQueued(null);
       const refused = asApiError(error);
       if (refused.code === 'HUTONG_ERR_PARTNER_REQUIRED') setAskPartner(true);
       setFailure({ slotId, error: refused });
@@ -116,6 +130,27 @@ export function BookingPanel({ cityId, service }: { cityId: string; service: Cit
       setPending(null);
       slots.reload();
     }
+  };
+
+  const book = async (slotId: string) => {
+    if (!session) {
+      navigate(pages.login(href));
+      return;
+    }
+    const partner = askPartner ? { name: partnerName.trim(), nationalId: partnerId.trim().toUpperCase() } : undefined;
+    await attempt(slotId, partner, newIdempotencyKey());
+  };
+
+  const admitted = (ticketId: string) => {
+    if (queued) void attempt(queued.slotId, queued.partner, queued.key, ticketId);
+  };
+
+  const queueEnded = (ticket: WaitingTicket | null, error?: ApiError) => {
+    const slotId = queued?.slotId;
+    setQueued(null);
+    if (!slotId) return;
+    if (error) setFailure({ slotId, error });
+    else if (ticket?.state === 'expired') setFailure({ slotId, error: new ApiError(409, 'HUTONG_ERR_WAITING_TICKET_EXPIRED', 'The waiting-room ticket ran out; book again to join the waiting room again') });
   };
 
   const guided = failure && ['HUTONG_ERR_CONSENT_REQUIRED', 'HUTONG_ERR_REAL_NAME_REQUIRED', 'HUTONG_ERR_IDENTIFIER_REQUIRED'].includes(failure.error.code);
@@ -144,6 +179,7 @@ export function BookingPanel({ cityId, service }: { cityId: string; service: Cit
         {!session && slots.data ? <p className="hint">{t.loginToBook}</p> : null}
         {askPartner ? <PartnerFields name={partnerName} nationalId={partnerId} onName={setPartnerName} onNationalId={setPartnerId} /> : null}
         {askPartner && !partnerReady ? <p className="hint">{t.partnerFirst}</p> : null}
+        {queued ? <WaitingRoomStatus key={queued.ticket.ticketId} ticket={queued.ticket} onAdmitted={admitted} onEnded={queueEnded} onLeave={() => setQueued(null)} /> : null}
         {failure ? (
           <div className="booking-failure">
             {guided ? (
@@ -163,8 +199,8 @@ export function BookingPanel({ cityId, service }: { cityId: string; service: Cit
                 <SlotRow
                   key={slot.id}
                   slot={slot}
-                  busy={pending === slot.id}
-                  disabled={pending !== null || !partnerReady}
+                  busy={pending === slot.id || queued?.slotId === slot.id}
+                  disabled={pending !== null || queued !== null || !partnerReady}
                   onBook={() => void book(slot.id)}
                 />
               ))}
