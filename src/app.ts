@@ -263,6 +263,8 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
       metrics,
       catalog,
       departmentHealth: () => shield.health(),
+      sharing: () => shield.sharing,
+      processes: config.processes,
       payments: paymentRepository,
       ...(config.demoMode && config.emulatorsUrl ? { faults: new EmulatorFaults(config.emulatorsUrl) } : {}),
     }),

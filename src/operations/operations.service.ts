@@ -3,6 +3,7 @@ import type { Catalog } from '../catalog/catalog.service.ts';
 import { hutongError } from '../errors.ts';
 import type { PaymentRepository } from '../payments/payment.repository.ts';
 import type { BreakerState, DepartmentHealth } from '../shield/department-policy.ts';
+import type { SharingState } from '../shield/shared-redis.ts';
 import { localDate } from '../time-zone.ts';
 import type { EmulatorFaults } from './emulator-faults.ts';
 import { quantileFromBuckets, type CumulativeBucket, type HubMetrics } from './metrics.ts';
@@ -13,6 +14,11 @@ export interface DepartmentOverview {
   readonly departmentId: string;
   readonly breaker: BreakerState;
   readonly inFlight: number;
+  /** Calls waiting now, for a free place or for the department's rate. */
+  readonly queued: number;
+  /** Calls this process held back to keep the department within its rate, since start. */
+  readonly rateLimited: number;
+  readonly ratePerSecond: number | null;
   readonly calls: number;
   readonly failures: number;
   readonly rejected: number;
@@ -39,6 +45,8 @@ export interface OperationsOverview {
   };
   readonly cache: CacheCounts & { readonly departmentCalls: number; readonly offloadRatio: number | null };
   readonly demo: { readonly faultSwitches: boolean };
+  /** How this process shares its cache and limits, and with how many processes. */
+  readonly scale: { readonly sharing: SharingState; readonly processes: number };
 }
 
 export interface PaymentTotals {
@@ -61,6 +69,10 @@ export interface OperationsServiceDeps {
   readonly catalog: Catalog;
   /** Breaker states and last failures: states, not counts, so they are read where they live. */
   readonly departmentHealth: () => readonly DepartmentHealth[];
+  /** How the shield shares its cache and limits now. */
+  readonly sharing?: () => SharingState;
+  /** Hub processes configured to serve together. */
+  readonly processes?: number;
   readonly payments: PaymentRepository;
   /** The emulators' fault switches; present only in demo mode. */
   readonly faults?: EmulatorFaults;
@@ -154,6 +166,9 @@ export class OperationsService {
         departmentId: slash < 0 ? '' : department.slice(slash + 1),
         breaker: h?.breaker ?? 'closed',
         inFlight: inFlightOf.get(department) ?? 0,
+        queued: h?.queued ?? 0,
+        rateLimited: h?.rateLimited ?? 0,
+        ratePerSecond: h?.ratePerSecond ?? null,
         calls: counted.calls,
         failures: counted.failures,
         rejected: counted.rejected,
@@ -202,6 +217,7 @@ export class OperationsService {
       traffic: { byEntrance: busiestFirst(byEntrance.values()), byService: busiestFirst(byService.values()), byEntranceAndService: busiestFirst(byEntranceAndService.values()) },
       cache: { ...cache, departmentCalls, offloadRatio: lookupsTotal === 0 ? null : (cache.hits + cache.stale) / lookupsTotal },
       demo: { faultSwitches: this.#deps.faults !== undefined },
+      scale: { sharing: this.#deps.sharing?.() ?? 'alone', processes: this.#deps.processes ?? 1 },
     };
   }
 

@@ -65,6 +65,8 @@ export interface DepartmentHealth {
   readonly queued: number;
   /** Calls that had to wait for the department's rate. */
   readonly rateLimited: number;
+  /** The department's configured rate (calls a second, all processes together); absent without one. */
+  readonly ratePerSecond?: number;
   readonly calls: number;
   readonly failures: number;
   readonly rejected: number;
@@ -166,6 +168,7 @@ export class DepartmentPolicy {
       inFlight: this.maxConcurrentHere - this.#bulkhead.executionSlots,
       queued: this.limits.maxQueued - this.#bulkhead.queueSlots + (this.#rate?.waiting ?? 0),
       rateLimited: this.rateLimited,
+      ...(this.limits.ratePerSecond ? { ratePerSecond: this.limits.ratePerSecond } : {}),
       calls: this.#calls,
       failures: this.#failures,
       rejected: this.#rejected,

@@ -18,6 +18,9 @@ const OperationsOverview = Type.Object({
       departmentId: Type.String(),
       breaker: LiteralUnion(['closed', 'open', 'half-open', 'isolated']),
       inFlight: Type.Integer({ minimum: 0 }),
+      queued: Type.Integer({ minimum: 0, description: 'calls waiting now, for a free place or for the department\'s rate' }),
+      rateLimited: Type.Integer({ minimum: 0, description: 'calls this process held back to keep the department within its rate, since start' }),
+      ratePerSecond: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'the department\'s configured rate, all processes together' }),
       calls: Type.Integer({ minimum: 0 }),
       failures: Type.Integer({ minimum: 0 }),
       rejected: Type.Integer({ minimum: 0 }),
@@ -39,6 +42,10 @@ const OperationsOverview = Type.Object({
     offloadRatio: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: '(hits + stale) / lookups; null before the first lookup' }),
   }),
   demo: Type.Object({ faultSwitches: Type.Boolean({ description: 'The emulators\' fault switches can be flipped through the hub (demo mode)' }) }),
+  scale: Type.Object({
+    sharing: Type.Union([Type.Literal('shared'), Type.Literal('local'), Type.Literal('alone')], { description: 'shared through Redis; local: Redis down, this process on its own; alone: no Redis configured' }),
+    processes: Type.Integer({ minimum: 1 }),
+  }),
 });
 
 const PaymentTotals = { count: Type.Integer({ minimum: 0 }), succeededCount: Type.Integer({ minimum: 0 }), succeededFen: Type.Integer({ minimum: 0 }), refundedFen: Type.Integer({ minimum: 0 }) };

@@ -18,6 +18,10 @@ export interface DepartmentOperations {
   readonly departmentId: string;
   readonly breaker: BreakerState;
   readonly inFlight: number;
+  /** Calls waiting now, for a free place or for the department's rate. */
+  readonly queued: number;
+  readonly rateLimited: number;
+  readonly ratePerSecond: number | null;
   readonly calls: number;
   readonly failures: number;
   readonly rejected: number;
@@ -39,6 +43,7 @@ export interface Operations {
   };
   readonly cache: { readonly hits: number; readonly misses: number; readonly stale: number; readonly departmentCalls: number; readonly offloadRatio: number | null };
   readonly demo: { readonly faultSwitches: boolean };
+  readonly scale: { readonly sharing: 'shared' | 'local' | 'alone'; readonly processes: number };
 }
 
 interface MoneyCounts {

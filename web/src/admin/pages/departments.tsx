@@ -98,7 +98,10 @@ function DepartmentsBody({ operations, cityId, names }: { operations: Operations
                     {d.calls === 0 ? t.neverCalled : t.none}
                   </td>
                 )}
-                <td className="num">{count(d.inFlight)}</td>
+                <td className="num">
+                  {count(d.inFlight)}
+                  {d.queued > 0 ? t.queuedSuffix(count(d.queued)) : null}
+                </td>
                 <td className="nowrap">
                   {count(d.cache.hits)} / {count(d.cache.misses)} / {count(d.cache.stale)}
                 </td>

@@ -45,6 +45,7 @@ function OverviewBody({ operations }: { operations: Operations }) {
         <Tile title={t.tileRequests} value={count(requests)} detail={t.tileRequestsHint(count(errors))} />
         <Tile title={t.tileErrorRate} value={formatRatio(errorRate, lang)} detail={t.tileErrorRateHint} tone={errorRate !== null && errorRate >= 0.05 ? 'bad' : undefined} />
         <Tile title={t.tileOffload} value={formatRatio(cache.offloadRatio, lang)} detail={t.tileOffloadHint(count(cache.departmentCalls))} />
+        <Tile title={t.tileProcesses} value={count(operations.scale.processes)} detail={t.sharing[operations.scale.sharing]} tone={operations.scale.sharing === 'local' ? 'warn' : undefined} />
       </dl>
 
       <div className="chart-grid">
