@@ -13,7 +13,7 @@
  *  check   5% of the paid payables get another createPayment (new key, other wallet): it must be
  *          refused; then every intent is read once more to count double charges.
  *
- * `npx tsx bench/payments.ts` runs it alone; `npm run bench` runs it after the hub-vs-raw table.
+ * `npx tsx bench/payments.ts` runs it alone; `npm run bench` runs it too with BENCH_PAYMENTS=1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +25,7 @@ import pg from 'pg';
 import { demoToken } from '../src/cli.ts';
 import { demoCitizen } from '../src/demo/demo-citizens.ts';
 import { generateViolations } from '../emulators/departments/traffic-police/violations.ts';
+import { pool } from './lib/stats.ts';
 
 const WALLETS = ['alipay', 'wechatpay', 'unionpay'] as const;
 type Wallet = (typeof WALLETS)[number];
@@ -135,17 +136,6 @@ async function call(url: string, init: { method?: string; token?: string; key?: 
   }
 }
 
-/** Runs `work` over `items`, `concurrency` at a time; no new item starts once `stop()` is true. */
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !stop()) {
-      const index = next++;
-      await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
 
 function percentile(values: number[], q: number): number {
   if (values.length === 0) return 0;
@@ -226,7 +216,8 @@ function postgresServerUrl(): string {
   return `postgres://${encodeURIComponent(user)}@127.0.0.1:5432/postgres`;
 }
 
-async function adminQuery(serverUrl: string, sql: string): Promise<void> {
+/** Runs one statement against the server (creating or dropping the bench's database). */
+export async function adminQuery(serverUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 3000 });
   client.on('error', () => undefined);
   await client.connect();
@@ -538,13 +529,18 @@ function tableRow(row: PaymentsRow): Record<string, string | number> {
   };
 }
 
-/** Runs the payments bench on every engine, prints its table and writes bench/results/payments-<time>.json. */
-export async function runPaymentsBench(): Promise<{ rows: PaymentsRow[]; file: string }> {
+/**
+ * Runs the payments bench on every engine, prints its table (unless `quiet`: `npm run bench` puts
+ * its figures in its own table) and writes bench/results/payments-<time>.json.
+ */
+export async function runPaymentsBench(options: { quiet?: boolean } = {}): Promise<{ rows: PaymentsRow[]; file: string }> {
   const startedAt = new Date();
   const rows = [await guarded('pglite', () => runEngine('pglite', '')), await guarded('postgres', runPostgres)];
-  console.log('payments: intents created and settled per second (one run, loopback)');
-  console.table(rows.map(tableRow));
-  for (const row of rows) if (row.status === 'ok') console.log(`${row.engine}: double charges: ${row.doubleCharges}`);
+  if (!options.quiet) {
+    console.log('payments: intents created and settled per second (one run, loopback)');
+    console.table(rows.map(tableRow));
+    for (const row of rows) if (row.status === 'ok') console.log(`${row.engine}: double charges: ${row.doubleCharges}`);
+  }
   const outDir = path.resolve('bench/results');
   await mkdir(outDir, { recursive: true });
   const file = path.join(outDir, `payments-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);

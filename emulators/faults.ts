@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import { readJsonBody, sendJson, type EmulatorRoute } from './http-kit.ts';
+import { TrafficMeter } from './traffic.ts';
 
 /** What a department emulator is told to do wrong, as real department systems do. */
 export interface FaultSettings {
@@ -34,9 +35,12 @@ export class FaultSwitchboard {
   readonly #load = new Map<string, DepartmentLoad>();
   readonly #hanging = new Set<http.ServerResponse>();
   #random: () => number;
+  /** Requests per department and the busiest second of each (`/_admin/traffic`). */
+  readonly traffic: TrafficMeter;
 
-  constructor(random: () => number = Math.random) {
+  constructor(random: () => number = Math.random, traffic: TrafficMeter = new TrafficMeter()) {
     this.#random = random;
+    this.traffic = traffic;
   }
 
   get(department: string): FaultSettings {
@@ -72,6 +76,7 @@ export class FaultSwitchboard {
   async intercept(department: string, req: http.IncomingMessage, res: http.ServerResponse, flavor: 'json' | 'soap' | 'fhir' = 'json'): Promise<boolean> {
     const settings = this.get(department);
     const load = this.load(department);
+    this.traffic.record(department);
     load.calls++;
     load.inFlight++;
     load.maxInFlight = Math.max(load.maxInFlight, load.inFlight);

@@ -46,7 +46,8 @@ const FHIR_DEPARTMENTS = new Set(['hospital']);
 /**
  * Starts the outside world on loopback: every emulated department system and channel service,
  * under one HTTP server with one path prefix each (`/traffic-police/{city}/ws`, `/hospital/{city}/fhir/…`,
- * `/sms/…`), the fault switches at `/_admin/faults` and the traffic police's violation recorder at
+ * `/sms/…`), the fault switches at `/_admin/faults`, each department's request counts at
+ * `/_admin/traffic` and the traffic police's violation recorder at
  * `/_admin/traffic-police/{city}/violations`.
  *
  * @example
@@ -58,7 +59,7 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
   const faults = new FaultSwitchboard();
   const departments = new Map<string, EmulatorRoute>();
   const wallets = { alipay: createAlipayWallet(), wechatpay: createWechatpayWallet(), unionpay: createUnionpayWallet() };
-  const routes: EmulatorRoute[] = [faults.adminRoute(), sms.route, wallets.alipay.route, wallets.wechatpay.route, wallets.unionpay.route, createAlipayOpenPlatform().route, createWechatPlatform().route, createWeiboPlatform().route, createTaobaoPlatform().route];
+  const routes: EmulatorRoute[] = [faults.adminRoute(), faults.traffic.route(), sms.route, wallets.alipay.route, wallets.wechatpay.route, wallets.unionpay.route, createAlipayOpenPlatform().route, createWechatPlatform().route, createWeiboPlatform().route, createTaobaoPlatform().route];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulators.invalid');
     try {

@@ -45,8 +45,9 @@ export class AuditTrail {
    * (same actor, action, subject, city and detail) is counted in the first entry's detail
    * (`repeats`, `lastAt`) rather than written again.
    */
-  note(entry: NewAuditEntry): void {
-    const key = JSON.stringify([entry.actor, entry.action, entry.subject, entry.cityId ?? null, entry.detail ?? null]);
+  note(entry: NewAuditEntry, sameAs?: string): void {
+    // `sameAs`: the caller's own key for "the same read", cheaper than comparing everything.
+    const key = sameAs ?? JSON.stringify([entry.actor, entry.action, entry.subject, entry.cityId ?? null, entry.detail ?? null]);
     const same = this.#waiting.get(key);
     const at = entry.at ?? new Date();
     if (same) {

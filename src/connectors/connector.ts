@@ -79,6 +79,12 @@ export interface PaymentRecord {
 export interface CallOptions {
   /** Aborted when the hub's deadline for this call passes; implementations pass it to the wire. */
   readonly signal: AbortSignal;
+  /**
+   * Waits until the department's rate allows one more request within this call (a next page);
+   * implementations await it before every request after the first, so the department never sees
+   * more requests a second than its configured rate.
+   */
+  readonly admitNext?: () => Promise<void>;
 }
 
 /**

@@ -3,7 +3,9 @@ import { isHutongError } from '../errors.ts';
 import { isStoreUnavailable } from '../store/store-errors.ts';
 import type { HubBus } from '../shield/hub-bus.ts';
 
-const TOPIC = 'citizen-changed';
+/** Bus topic: something about a citizen (session, consents, identifiers) changed; the message is the citizen id. */
+export const CITIZEN_CHANGED = 'citizen-changed';
+const TOPIC = CITIZEN_CHANGED;
 
 /** How long a remembered fact may still be used while the store cannot be reached. */
 const WHILE_STORE_DOWN_MS = 10 * 60_000;

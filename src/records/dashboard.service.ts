@@ -33,8 +33,11 @@ export interface Dashboard {
   readonly suggestions: Array<{ readonly serviceId: string; readonly identifierKind: string; readonly consentScope?: string }>;
 }
 
-/** Time kept back from the deadline to assemble and send the answer. */
-const ANSWER_MARGIN_MS = 15;
+/**
+ * Time kept back from the deadline to assemble and send the answer: a tenth of it (at least
+ * 15 ms), since on a busy process the deadline's own timer fires late.
+ */
+const answerMarginMs = (deadlineMs: number) => Math.max(15, Math.round(deadlineMs / 10));
 
 function statusOf(sources: readonly RecordSourceStatus[]): SectionStatus {
   const failed = sources.filter((s) => s.status === 'unavailable').length;
@@ -68,7 +71,7 @@ export class DashboardService {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       // Kept back: what the request spent before, and a few milliseconds to write the answer.
-      const remaining = this.deadlineMs - elapsedMs - (performance.now() - started) - ANSWER_MARGIN_MS;
+      const remaining = this.deadlineMs - elapsedMs - (performance.now() - started) - answerMarginMs(this.deadlineMs);
       timer = setTimeout(() => resolve('deadline'), Math.max(0, remaining));
     });
     // Without this entrance's consent for a scope, its services are only suggested.

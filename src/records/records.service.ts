@@ -1,3 +1,4 @@
+import { CITIZEN_CHANGED } from '../identity/citizen-memory.ts';
 import { LRUCache } from 'lru-cache';
 import type { HubBus } from '../shield/hub-bus.ts';
 import { isStoreUnavailable } from '../store/store-errors.ts';
@@ -101,6 +102,15 @@ export interface RecordFilter {
 /** Bus topic: a payable was paid through a wallet. */
 const PAID_TOPIC = 'payable-paid';
 
+/** How long a citizen's finished answer is kept (see `renderRecords`). */
+const RENDERED_TTL_MS = 1000;
+
+interface RenderedAnswer {
+  readonly body: string;
+  readonly calls: readonly DepartmentCall[];
+  readonly count: number;
+}
+
 interface DepartmentCall {
   readonly departmentId: string;
   readonly identifier?: IdentifierRow;
@@ -124,7 +134,57 @@ export class RecordsService {
       bus?: HubBus;
     },
   ) {
-    deps.bus?.on(PAID_TOPIC, () => this.#paidKnown.clear());
+    deps.bus?.on(PAID_TOPIC, () => {
+      this.#paidKnown.clear();
+      this.#rendered.clear();
+    });
+    deps.bus?.on(CITIZEN_CHANGED, (citizenId) => this.#forgetRendered(citizenId));
+  }
+
+  /**
+   * Each citizen's finished answers, kept for a second (micro-caching): a citizen, or a script,
+   * asking again at once gets the same bytes without the records being gathered and serialized
+   * again. Forgotten at once, in every process, when anything about the citizen changes or a
+   * payable is paid. Only with a bus, which says so.
+   */
+  readonly #rendered = new LRUCache<string, RenderedAnswer>({
+    max: 50_000,
+    ttl: RENDERED_TTL_MS,
+    dispose: (_value, key) => {
+      const citizenId = key.slice(0, key.indexOf('|'));
+      const keys = this.#renderedOf.get(citizenId);
+      keys?.delete(key);
+      if (keys?.size === 0) this.#renderedOf.delete(citizenId);
+    },
+  });
+  readonly #renderedOf = new Map<string, Set<string>>();
+
+  /**
+   * The citizen's records of a service as the JSON the API answers, `render` turning a list into
+   * it (the route's serializer); a repeated request within a second is answered from memory, its
+   * sources saying `cached`. Every read is noted in the audit trail all the same.
+   */
+  async renderRecords(principal: Principal, cityId: string, serviceId: string, filter: RecordFilter, render: (list: RecordList) => string): Promise<string> {
+    if (!this.deps.bus) return render(await this.listRecords(principal, cityId, serviceId, filter));
+    const key = `${principal.citizenId}|${principal.channel}|${cityId}|${serviceId}|${filter.plate ?? ''}|${filter.identifierId ?? ''}|${filter.date ?? ''}|${filter.from ?? ''}|${filter.to ?? ''}`;
+    const kept = this.#rendered.get(key);
+    if (kept) {
+      this.#noteRead(principal, cityId, serviceId, kept.calls, kept.count);
+      return kept.body;
+    }
+    const { list, calls } = await this.#list(principal, cityId, serviceId, filter);
+    const body = render(list);
+    const again = render({ ...list, sources: list.sources.map((s) => (s.freshness === 'live' ? { ...s, freshness: 'cached' as const } : s)) });
+    this.#rendered.set(key, { body: again, calls, count: list.items.length });
+    let keys = this.#renderedOf.get(principal.citizenId);
+    if (!keys) this.#renderedOf.set(principal.citizenId, (keys = new Set()));
+    keys.add(key);
+    return body;
+  }
+
+  #forgetRendered(citizenId: string): void {
+    for (const key of [...(this.#renderedOf.get(citizenId) ?? [])]) this.#rendered.delete(key);
+    this.#renderedOf.delete(citizenId);
   }
 
   /**
@@ -135,6 +195,10 @@ export class RecordsService {
 
   /** The service's records; fails with the department's error only when no department answered. */
   async listRecords(principal: Principal, cityId: string, serviceId: string, filter: RecordFilter = {}): Promise<RecordList> {
+    return (await this.#list(principal, cityId, serviceId, filter)).list;
+  }
+
+  async #list(principal: Principal, cityId: string, serviceId: string, filter: RecordFilter): Promise<{ list: RecordList; calls: readonly DepartmentCall[] }> {
     const entry = this.#queryableService(cityId, serviceId);
     if (!PUBLIC_RECORD_TYPES.has(entry.config.recordType!)) await this.deps.consents.require(principal, entry.config.category);
     const calls = await this.#plan(principal, cityId, entry, filter, true);
@@ -144,7 +208,7 @@ export class RecordsService {
     // Nothing to show at all: the citizen gets the department's error, not an empty list that looks true.
     if (failed.length === list.sources.length && list.errors.length > 0) throw list.errors[0];
     this.#noteRead(principal, cityId, serviceId, calls, list.items.length);
-    return { cityId, serviceId, recordType: list.recordType, items: list.items, sources: list.sources };
+    return { list: { cityId, serviceId, recordType: list.recordType, items: list.items, sources: list.sources }, calls };
   }
 
   /**
@@ -384,7 +448,7 @@ export class RecordsService {
           ttlMs: entry.config.cacheTtlSeconds * 1000,
           staleWhileRevalidateMs: entry.config.staleWhileRevalidateSeconds * 1000,
           staleIfErrorMs: entry.config.staleIfErrorSeconds * 1000,
-          load: (signal) => this.#fetchMapped(cityId, departmentId, recordType, identifier, params, signal),
+          load: (signal, admitNext) => this.#fetchMapped(cityId, departmentId, recordType, identifier, params, signal, admitNext),
         });
       }),
     );
@@ -430,6 +494,7 @@ export class RecordsService {
     identifier: Pick<IdentifierRow, 'kind' | 'value'> | undefined,
     params: Record<string, string>,
     signal: AbortSignal,
+    admitNext?: () => Promise<void>,
   ): Promise<Array<Record<string, unknown>>> {
     const department = `${cityId}/${departmentId}`;
     const connector = this.deps.catalog.connectorFor(cityId, departmentId);
@@ -439,7 +504,7 @@ export class RecordsService {
       params,
       ...(identifier ? { identifier: { kind: identifier.kind as IdentifierKind, value: identifier.value } } : {}),
     };
-    const records = await connector.fetchRecords(query, { signal });
+    const records = await connector.fetchRecords(query, { signal, admitNext });
     return records.map((record, index) => {
       if (!Value.Check(schema, record)) {
         const first = Value.Errors(schema, record).First();
@@ -471,22 +536,25 @@ export class RecordsService {
       department,
       key,
       ttlMs: input.ttlMs,
-      load: (signal) => this.#fetchMapped(input.cityId, input.departmentId, input.recordType, input.identifier, params, signal),
+      load: (signal, admitNext) => this.#fetchMapped(input.cityId, input.departmentId, input.recordType, input.identifier, params, signal, admitNext),
     });
     await this.#markPaid(input.cityId, input.recordType, answer.value);
     return { items: answer.value, fetchedAt: answer.fetchedAt, freshness: answer.freshness };
   }
 
   #noteRead(principal: Principal, cityId: string, serviceId: string, calls: readonly DepartmentCall[], count: number): void {
-    const identifiers = calls.flatMap((c) => (c.identifier ? [c.identifier.id] : []));
+    const identifiers = [...new Set(calls.flatMap((c) => (c.identifier ? [c.identifier.id] : [])))];
     if (identifiers.length === 0) return; // public records are nobody's data
-    this.deps.audit.note({
-      actor: `citizen:${principal.citizenId}`,
-      action: 'records.list',
-      subject: `service:${serviceId}`,
-      cityId,
-      detail: { channel: principal.channel, identifiers: [...new Set(identifiers)], count },
-    });
+    this.deps.audit.note(
+      {
+        actor: `citizen:${principal.citizenId}`,
+        action: 'records.list',
+        subject: `service:${serviceId}`,
+        cityId,
+        detail: { channel: principal.channel, identifiers, count },
+      },
+      `records.list|${principal.citizenId}|${principal.channel}|${cityId}|${serviceId}|${identifiers.join(',')}|${count}`,
+    );
   }
 }
 

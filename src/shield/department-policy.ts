@@ -126,6 +126,11 @@ export class DepartmentPolicy {
     return this.#rate?.limited ?? 0;
   }
 
+  /** Waits until the department's rate allows one more request of a call already running (its next page). */
+  async admit(deadline: number, signal?: AbortSignal): Promise<void> {
+    await this.#rate?.take(deadline, signal);
+  }
+
   /**
    * Runs one call under the breaker, the concurrency limit and the rate; `deadline` (epoch ms)
    * bounds how long it may wait for the rate to allow it.

@@ -18,7 +18,8 @@ export interface DepartmentCall<T> {
   readonly staleIfErrorMs?: number;
   /** Deadline for the department to answer; passed to the wire as an AbortSignal. Defaults to the department's limit. */
   readonly timeoutMs?: number;
-  load(signal: AbortSignal): Promise<T>;
+  /** Asks the department; `admitNext` waits for its rate before each further request of this call (a next page). */
+  load(signal: AbortSignal, admitNext: () => Promise<void>): Promise<T>;
 }
 
 /**
@@ -222,7 +223,7 @@ export class Shield {
     return policy.execute(async () => {
       const deadline = deadlineSignal(parent, Math.max(1, deadlineAt - Date.now()));
       try {
-        return await call.load(deadline.signal);
+        return await call.load(deadline.signal, () => policy.admit(deadlineAt, deadline.signal));
       } catch (error) {
         if (!isHutongError(error) && deadline.signal.aborted) {
           throw hutongError('HUTONG_ERR_DEPARTMENT_TIMEOUT', `${call.department} did not answer within ${timeoutMs} ms`, { cause: error });

@@ -293,7 +293,7 @@ function createFhirConnector(options: FhirOptions, context: ConnectorContext): C
     kind: 'fhir',
     recordTypes: new Set(records.keys()) as ReadonlySet<RecordType>,
 
-    async fetchRecords(query: RecordQuery, { signal }) {
+    async fetchRecords(query: RecordQuery, { signal, admitNext }) {
       const record = records.get(query.recordType);
       if (!record) throw new TypeError(`${where} maps no ${query.recordType}`);
       const referenceDate = query.params?.date ?? todayIn(context.timeZone);
@@ -318,6 +318,7 @@ function createFhirConnector(options: FhirOptions, context: ConnectorContext): C
       try {
         const responseMapping = await record.response;
         for (let page = 1; ; page++) {
+          if (page > 1) await admitNext?.();
           const { answer, retryAfter } = await call(url, { method: 'GET' }, signal);
           checkAnswer(answer, where, NO_REFUSALS, retryAfter);
           if (!isBundle(answer.body)) throw hutongError('HUTONG_ERR_DEPARTMENT_FAULT', `${where} answered HTTP ${answer.status} without a FHIR Bundle`);

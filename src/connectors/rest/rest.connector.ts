@@ -312,7 +312,7 @@ function createRestConnector(options: RestOptions, context: ConnectorContext): C
   const connector: Connector = {
     kind: 'rest',
     recordTypes: new Set(records.keys()) as ReadonlySet<RecordType>,
-    async fetchRecords(query: RecordQuery, { signal }) {
+    async fetchRecords(query: RecordQuery, { signal, admitNext }) {
       const compiled = records.get(query.recordType);
       if (!compiled) throw new TypeError(`${where} maps no ${query.recordType}`);
       const what = `the ${query.recordType} request`;
@@ -320,6 +320,7 @@ function createRestConnector(options: RestOptions, context: ConnectorContext): C
       try {
         const responseMapping = await responseMappingOf(compiled);
         for (let page = 1; page <= compiled.maxPages; page++) {
+          if (page > 1) await admitNext?.();
           const input = {
             identifier: query.identifier?.value,
             identifierKind: query.identifier?.kind,

@@ -167,7 +167,7 @@ function createSoapConnector(options: SoapOptions, context: ConnectorContext): C
   const connector: Connector = {
     kind: 'soap',
     recordTypes: new Set(compiled.keys()) as ReadonlySet<RecordType>,
-    async fetchRecords(query: RecordQuery, { signal }) {
+    async fetchRecords(query: RecordQuery, { signal, admitNext }) {
       const mapping = compiled.get(query.recordType);
       if (!mapping) throw new TypeError(`${context.cityId}/${context.departmentId} maps no ${query.recordType}`);
       const records: unknown[] = [];
@@ -175,6 +175,7 @@ function createSoapConnector(options: SoapOptions, context: ConnectorContext): C
         const call = await operationOf(mapping.operation, signal);
         const responseMapping = await mapping.response;
         for (let page = 1; page <= mapping.maxPages; page++) {
+          if (page > 1) await admitNext?.();
           const input = { identifier: query.identifier?.value, identifierKind: query.identifier?.kind, params: query.params ?? {}, page, pageSize: mapping.pageSize };
           const args = await mapping.request.evaluate(input);
           const [result] = await call(args);

@@ -52,7 +52,11 @@ export function recordsRoutes(app: HubApp, services: HubServices): void {
         },
       },
     },
-    async (request) => services.records.listRecords(principalOf(request), request.params.cityId, request.params.serviceId, request.query),
+    async (request, reply) => {
+      // The route's own serializer renders the answer; the bytes are sent as they are (a string is not serialized again).
+      const body = await services.records.renderRecords(principalOf(request), request.params.cityId, request.params.serviceId, request.query, (list) => String(reply.serialize(list)));
+      return reply.type('application/json; charset=utf-8').send(body as never);
+    },
   );
 
   app.post(
