@@ -102,8 +102,18 @@ export interface RecordFilter {
 /** Bus topic: a payable was paid through a wallet. */
 const PAID_TOPIC = 'payable-paid';
 
+/** Bus topic: a citizen acted on their records at a department (renewed a loan); the message is the citizen id. */
+const RECORDS_CHANGED = 'records-changed';
+
 /** How long a citizen's finished answer is kept (see `renderRecords`). */
 const RENDERED_TTL_MS = 1000;
+
+/**
+ * Records whose every change the hub hears of (a payment, an action through the hub) or that only
+ * the department changes: their finished answers may be kept. Slots and appointments change with
+ * every booking, road conditions are public: those are always gathered afresh from the shield.
+ */
+const RENDERED_RECORD_TYPES: ReadonlySet<RecordType> = new Set<RecordType>(['TrafficViolation', 'Bill', 'LicenceStatus', 'Vehicle', 'SocialInsuranceSummary', 'PermitApplication', 'LibraryLoan']);
 
 interface RenderedAnswer {
   readonly body: string;
@@ -139,6 +149,7 @@ export class RecordsService {
       this.#rendered.clear();
     });
     deps.bus?.on(CITIZEN_CHANGED, (citizenId) => this.#forgetRendered(citizenId));
+    deps.bus?.on(RECORDS_CHANGED, (citizenId) => this.#forgetRendered(citizenId));
   }
 
   /**
@@ -165,15 +176,19 @@ export class RecordsService {
    * sources saying `cached`. Every read is noted in the audit trail all the same.
    */
   async renderRecords(principal: Principal, cityId: string, serviceId: string, filter: RecordFilter, render: (list: RecordList) => string): Promise<string> {
-    if (!this.deps.bus) return render(await this.listRecords(principal, cityId, serviceId, filter));
+    const recordType = this.deps.catalog.getService(cityId, serviceId).config.recordType;
+    if (!this.deps.bus || recordType === undefined || !RENDERED_RECORD_TYPES.has(recordType)) return render(await this.listRecords(principal, cityId, serviceId, filter));
     const key = `${principal.citizenId}|${principal.channel}|${cityId}|${serviceId}|${filter.plate ?? ''}|${filter.identifierId ?? ''}|${filter.date ?? ''}|${filter.from ?? ''}|${filter.to ?? ''}`;
     const kept = this.#rendered.get(key);
     if (kept) {
+      for (const call of kept.calls) this.deps.shield.countHit(`${cityId}/${call.departmentId}`);
       this.#noteRead(principal, cityId, serviceId, kept.calls, kept.count);
       return kept.body;
     }
     const { list, calls } = await this.#list(principal, cityId, serviceId, filter);
     const body = render(list);
+    // Only a whole answer is kept: after a failure the next request asks again (and the breaker decides).
+    if (list.sources.some((s) => s.status !== 'ok')) return body;
     const again = render({ ...list, sources: list.sources.map((s) => (s.freshness === 'live' ? { ...s, freshness: 'cached' as const } : s)) });
     this.#rendered.set(key, { body: again, calls, count: list.items.length });
     let keys = this.#renderedOf.get(principal.citizenId);
@@ -355,6 +370,7 @@ export class RecordsService {
         ),
     });
     if (entry.config.recordType) await shield.invalidate(recordsKey(department, entry.config.recordType, identifier, {}));
+    await this.deps.bus?.publish(RECORDS_CHANGED, principal.citizenId);
     await this.deps.audit.record({
       actor: `citizen:${principal.citizenId}`,
       action: `service.action.${actionName}`,

@@ -175,6 +175,11 @@ export class Shield {
     await this.#cache.invalidate(key);
   }
 
+  /** Counts a lookup answered without the department above the shield (a citizen's kept answer) as the hit it is. */
+  countHit(department: string): void {
+    this.#observer?.cacheLookup(department, 'hit');
+  }
+
   /** Answers this process holds in memory. */
   get size(): number {
     return this.#cache.size;
@@ -219,9 +224,12 @@ export class Shield {
   async #ask<T>(call: DepartmentCall<T>, parent: AbortSignal): Promise<T> {
     const policy = this.policy(call.department);
     const timeoutMs = call.timeoutMs ?? policy.limits.timeoutMs;
-    const deadlineAt = Date.now() + timeoutMs;
+    // The department gets its whole deadline once the call goes out: time spent waiting for a place
+    // is bounded apart (the queue's length, the rate's wait) and never counts against it, so the
+    // breaker only ever hears of the department's own slowness.
     return policy.execute(async () => {
-      const deadline = deadlineSignal(parent, Math.max(1, deadlineAt - Date.now()));
+      const deadlineAt = Date.now() + timeoutMs;
+      const deadline = deadlineSignal(parent, timeoutMs);
       try {
         return await call.load(deadline.signal, () => policy.admit(deadlineAt, deadline.signal));
       } catch (error) {
@@ -232,7 +240,7 @@ export class Shield {
       } finally {
         deadline.dispose();
       }
-    }, deadlineAt);
+    }, Date.now() + timeoutMs);
   }
 }
 
