@@ -300,7 +300,6 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(cookie);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/', { schema: { hide: true } }, async () => ({
@@ -317,7 +316,11 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   recordsRoutes(app, services);
   adminRoutes(app, services, config.adminToken);
   webAppRoutes(app);
-  entranceRoutes(app, services);
+  // Only the entrances' browser login uses a cookie (its nonce): the cookie plugin's hooks run for those routes alone.
+  await app.register(async (scope) => {
+    await scope.register(cookie);
+    entranceRoutes(scope as HubApp, services);
+  });
   paymentRoutes(app, services);
   bookingRoutes(app, services);
   waitingRoomRoutes(app, services);
