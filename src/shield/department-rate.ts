@@ -3,14 +3,15 @@ import { hutongError } from '../errors.ts';
 import type { SharedRedis } from './shared-redis.ts';
 
 /**
- * Splits a rate into buckets so that no sliding second ever holds more than `perSecond` calls:
- * `k` buckets a second, each allowing `perSecond / (k + 1)`, because any second overlaps at most
- * `k + 1` buckets.
+ * Splits a rate into buckets so that no sliding second ever holds more than `perSecond` calls
+ * at the department: `k` buckets a second, each allowing `perSecond / (k + 2)`. Any second
+ * overlaps at most `k + 1` buckets; the one bucket more is room for calls granted at the end of a
+ * bucket that reach the department up to a bucket later (a busy event loop, the network).
  */
 export function rateBuckets(perSecond: number): { bucketMs: number; perBucket: number } {
-  if (perSecond < 2) return { bucketMs: 2000, perBucket: 1 }; // one call per two seconds never puts two in one second
-  const k = Math.min(10, perSecond - 1);
-  return { bucketMs: Math.ceil(1000 / k), perBucket: Math.floor(perSecond / (k + 1)) };
+  if (perSecond < 3) return { bucketMs: 2000, perBucket: 1 }; // one call per two seconds never puts two in one second
+  const k = Math.min(10, perSecond - 2);
+  return { bucketMs: Math.ceil(1000 / k), perBucket: Math.floor(perSecond / (k + 2)) };
 }
 
 interface Counting {
