@@ -80,8 +80,12 @@ describe('violation reminders, polled from the traffic police and pushed once', 
     assert.ok(!text.includes(person.plate));
     assert.match(text, /\/v1\/unsubscribe\//, 'one-tap unsubscribe link');
 
-    const inbox = await hub.app.inject({ method: 'GET', url: '/v1/me/notifications', headers: bearer(token) });
-    assert.equal(inbox.statusCode, 200);
+    // The message is marked sent once the gateway has answered, a moment after the phone has it.
+    const inbox = await until('the inbox to show it', async () => {
+      const res = await hub.app.inject({ method: 'GET', url: '/v1/me/notifications', headers: bearer(token) });
+      assert.equal(res.statusCode, 200);
+      return res.json().items.length > 0 ? res : undefined;
+    });
     assert.equal(inbox.json().items.length, 1);
     assert.equal(inbox.json().unread, 1);
     const row = await hub.store.db.selectFrom('notifications').selectAll().executeTakeFirstOrThrow();
