@@ -25,7 +25,8 @@ import pg from 'pg';
 import { demoToken } from '../src/cli.ts';
 import { demoCitizen } from '../src/demo/demo-citizens.ts';
 import { generateViolations } from '../emulators/departments/traffic-police/violations.ts';
-import { pool } from './lib/stats.ts';
+import { percentile, pool, round } from './lib/stats.ts';
+import { call as callWithin, errorCode, type Answer, type CallOptions } from './lib/http.ts';
 
 const WALLETS = ['alipay', 'wechatpay', 'unionpay'] as const;
 type Wallet = (typeof WALLETS)[number];
@@ -102,49 +103,11 @@ interface PaymentView {
   history: Array<{ to: string; reason: string; at: string }>;
 }
 
-interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  ms: number;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function call(url: string, init: { method?: string; token?: string; key?: string; json?: unknown } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  if (init.key) headers['idempotency-key'] = init.key;
-  if (init.json !== undefined) headers['content-type'] = 'application/json';
-  const started = performance.now();
-  try {
-    const res = await fetch(url, {
-      method: init.method ?? (init.json === undefined ? 'GET' : 'POST'),
-      headers,
-      body: init.json === undefined ? undefined : JSON.stringify(init.json),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: kept as text
-    }
-    return { status: res.status, body, ms: performance.now() - started };
-  } catch (error) {
-    return { status: 0, body: { error: { code: 'NETWORK', message: (error as Error).message } }, ms: performance.now() - started };
-  }
-}
-
-
-function percentile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Number(sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!.toFixed(1));
-}
-
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
-const errorCode = (answer: Answer): string => answer.body?.error?.code ?? `HTTP ${answer.status}`;
+const call = (url: string, options: CallOptions = {}) => callWithin(url, { timeoutMs: REQUEST_TIMEOUT_MS, ...options });
+/** A latency percentile in ms, to a tenth; 0 when nothing was timed. */
+const latencyMs = (values: readonly number[], q: number): number => round(percentile(values, q)) ?? 0;
+const roundTo = (n: number, digits = 1): number => round(n, digits) ?? 0;
 
 /** Counts unexpected answers per phase and keeps a few to show. */
 class Errors {
@@ -296,7 +259,7 @@ const isPaidAgain = (p: Payable) => p.index % 20 === 12; // 5%, never a raced on
 function createPayment(hub: Started, payable: Payable, wallet: Wallet, key: string): Promise<Answer> {
   return call(`${hub.url}/v1/payments`, {
     token: payable.token,
-    key,
+    headers: { 'idempotency-key': key },
     json: { cityId: payable.city, serviceId: 'traffic.violations', recordId: payable.recordId, wallet },
   });
 }
@@ -453,19 +416,19 @@ async function runEngine(engine: PaymentsRow['engine'], databaseUrl: string): Pr
       status: 'ok',
       citizens,
       payables: payables.length,
-      setupSeconds: round(setupSeconds),
+      setupSeconds: roundTo(setupSeconds),
       intentsCreated,
-      createdPerSecond: round(intentsCreated / createSeconds),
-      createP50Ms: percentile(latencies, 0.5),
-      createP99Ms: percentile(latencies, 0.99),
+      createdPerSecond: roundTo(intentsCreated / createSeconds),
+      createP50Ms: latencyMs(latencies, 0.5),
+      createP99Ms: latencyMs(latencies, 0.99),
       sameKeyPairs,
       sameKeyOneIntent,
       settled,
       notSettled: opened.length - settled,
-      settledPerSecond: settleSeconds > 0 ? round(settled / settleSeconds) : 0,
-      settleSeconds: round(settleSeconds, 2),
+      settledPerSecond: settleSeconds > 0 ? roundTo(settled / settleSeconds) : 0,
+      settleSeconds: roundTo(settleSeconds, 2),
       writtenBack: recorded.length,
-      writtenBackPerSecond: recorded.length > 0 ? round(recorded.length / ((Math.max(...recorded.map((i) => Date.parse(writtenBackAt(i.view!)!))) - payStarted) / 1000), 2) : 0,
+      writtenBackPerSecond: recorded.length > 0 ? roundTo(recorded.length / ((Math.max(...recorded.map((i) => Date.parse(writtenBackAt(i.view!)!))) - payStarted) / 1000), 2) : 0,
       racedPayables: opened.filter(isRaced).length,
       racedTradesPaidTwice,
       racedTradesRefunded,
@@ -549,7 +512,7 @@ export async function runPaymentsBench(options: { quiet?: boolean } = {}): Promi
     JSON.stringify(
       {
         at: startedAt.toISOString(),
-        seconds: round((Date.now() - startedAt.getTime()) / 1000),
+        seconds: roundTo((Date.now() - startedAt.getTime()) / 1000),
         node: process.version,
         cpus: os.cpus().length,
         settings: { cities: CITIES, residentsPerCity: RESIDENTS_PER_CITY, maxPayables: MAX_PAYABLES, setupBudgetSeconds: SETUP_BUDGET_MS / 1000, loginConcurrency: LOGIN_CONCURRENCY, concurrency: CONCURRENCY },

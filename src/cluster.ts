@@ -1,8 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
-import { DEMO_SMS_APP_KEY } from './app.ts';
-import { loadConfig } from './config.ts';
-import { startHub, type RunningHub } from './server.ts';
-import { startEmulators, type RunningEmulators } from '../emulators/index.ts';
+import { startDemoEmulators, startHub, type RunningHub } from './server.ts';
+import type { RunningEmulators } from '../emulators/index.ts';
 
 /** What a worker tells the primary once it listens. */
 interface WorkerReady {
@@ -17,8 +15,6 @@ export interface ClusterOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Start the emulators once, in the primary, and point every worker at them. */
   readonly withEmulators?: boolean;
-  /** Told once every worker listens, with the address they share. */
-  readonly onListening?: (info: { url: string; pids: number[]; emulators?: RunningEmulators }) => void;
 }
 
 export interface RunningCluster {
@@ -43,21 +39,11 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   if (!env.DATABASE_URL) {
     throw new Error('--workers needs DATABASE_URL: the embedded store (PGlite) belongs to one process; several hub processes share one PostgreSQL');
   }
-  let emulators: RunningEmulators | undefined;
-  if (options.withEmulators) {
-    const wanted = new URL(env.HUTONG_EMULATORS_URL || 'http://127.0.0.1:4100');
-    emulators = await startEmulators({
-      host: wanted.hostname,
-      port: Number(wanted.port || 80),
-      smsAppKey: env.HUTONG_SMS_APP_KEY || DEMO_SMS_APP_KEY,
-      dropDir: loadConfig(env).inboxDir,
-    });
-    env.HUTONG_EMULATORS_URL = emulators.url;
-    env.HUTONG_DEMO ??= '1';
-  }
+  const emulators = options.withEmulators ? await startDemoEmulators(env) : undefined;
 
   let closing = false;
   const ready = new Map<number, WorkerReady>();
+  let firstListening: (() => void) | undefined;
   let announce: ((url: string) => void) | undefined;
   let fail: ((error: Error) => void) | undefined;
   const allListening = new Promise<string>((resolve, reject) => {
@@ -74,6 +60,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     worker.on('message', (message: WorkerReady) => {
       if (message?.hutong !== 'listening') return;
       ready.set(worker.id, message);
+      firstListening?.();
       if (ready.size === options.workers) announce?.(message.url);
     });
     return worker;
@@ -90,16 +77,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     fork();
   });
   // The first worker migrates the store alone; the others start once it listens.
+  const first = new Promise<void>((resolve) => (firstListening = resolve));
   fork();
-  await new Promise<void>((resolve, reject) => {
-    const check = setInterval(() => {
-      if (ready.size > 0) {
-        clearInterval(check);
-        resolve();
-      }
-    }, 50);
-    allListening.catch((error: Error) => (clearInterval(check), reject(error)));
-  }).catch(async (error) => {
+  await Promise.race([first, allListening]).catch(async (error) => {
     closing = true;
     await emulators?.close();
     throw error;
@@ -112,7 +92,6 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     throw error;
   });
   const pids = [...ready.values()].map((r) => r.pid);
-  options.onListening?.({ url, pids, emulators });
   return {
     url,
     pids,

@@ -19,19 +19,7 @@ export interface RunningHub {
  */
 export async function startHub(options: { env?: NodeJS.ProcessEnv; withEmulators?: boolean; overrides?: Partial<HubConfig> } = {}): Promise<RunningHub> {
   const env = { ...(options.env ?? process.env) };
-  let emulators: RunningEmulators | undefined;
-  if (options.withEmulators) {
-    const wanted = new URL(env.HUTONG_EMULATORS_URL || 'http://127.0.0.1:4100');
-    const { inboxDir } = loadConfig(env);
-    emulators = await startEmulators({
-      host: wanted.hostname,
-      port: Number(wanted.port || 80),
-      smsAppKey: env.HUTONG_SMS_APP_KEY || DEMO_SMS_APP_KEY,
-      dropDir: inboxDir,
-    });
-    env.HUTONG_EMULATORS_URL = emulators.url;
-    env.HUTONG_DEMO ??= '1';
-  }
+  const emulators = options.withEmulators ? await startDemoEmulators(env) : undefined;
   const config = loadConfig(env, options.overrides);
   let app: HubApp;
   let services: HubServices;
@@ -55,4 +43,21 @@ export async function startHub(options: { env?: NodeJS.ProcessEnv; withEmulators
       await emulators?.close();
     },
   };
+}
+
+/**
+ * Starts every emulated department and channel service on loopback, where `HUTONG_EMULATORS_URL`
+ * asks, and points `env` at them in demo mode (it is changed in place).
+ */
+export async function startDemoEmulators(env: NodeJS.ProcessEnv): Promise<RunningEmulators> {
+  const wanted = new URL(env.HUTONG_EMULATORS_URL || 'http://127.0.0.1:4100');
+  const emulators = await startEmulators({
+    host: wanted.hostname,
+    port: Number(wanted.port || 80),
+    smsAppKey: env.HUTONG_SMS_APP_KEY || DEMO_SMS_APP_KEY,
+    dropDir: loadConfig(env).inboxDir,
+  });
+  env.HUTONG_EMULATORS_URL = emulators.url;
+  env.HUTONG_DEMO ??= '1';
+  return emulators;
 }

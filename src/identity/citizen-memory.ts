@@ -1,11 +1,9 @@
-import { LRUCache } from 'lru-cache';
-import { isHutongError } from '../errors.ts';
 import { isStoreUnavailable } from '../store/store-errors.ts';
+import { PerCitizenCache } from './per-citizen-cache.ts';
 import type { HubBus } from '../shield/hub-bus.ts';
 
 /** Bus topic: something about a citizen (session, consents, identifiers) changed; the message is the citizen id. */
 export const CITIZEN_CHANGED = 'citizen-changed';
-const TOPIC = CITIZEN_CHANGED;
 
 /** How long a remembered fact may still be used while the store cannot be reached. */
 const WHILE_STORE_DOWN_MS = 10 * 60_000;
@@ -28,58 +26,35 @@ interface Remembered {
  *   await memory.changed(citizenId) // after a consent is withdrawn
  */
 export class CitizenMemory {
-  readonly #entries: LRUCache<string, Remembered>;
-  readonly #keysOf = new Map<string, Set<string>>();
+  readonly #entries: PerCitizenCache<Remembered>;
   readonly #bus?: HubBus;
   readonly #ttlMs: number;
 
   constructor(options: { bus?: HubBus; ttlMs?: number; maxEntries?: number } = {}) {
     this.#ttlMs = options.ttlMs ?? 15_000;
     this.#bus = options.bus;
-    this.#entries = new LRUCache<string, Remembered>({
-      max: options.maxEntries ?? 200_000,
-      dispose: (_value, key) => {
-        const citizenId = key.slice(0, key.indexOf('|'));
-        const keys = this.#keysOf.get(citizenId);
-        keys?.delete(key);
-        if (keys?.size === 0) this.#keysOf.delete(citizenId);
-      },
-    });
-    this.#bus?.on(TOPIC, (citizenId) => this.#forget(citizenId));
+    this.#entries = new PerCitizenCache<Remembered>({ max: options.maxEntries ?? 200_000 });
+    this.#bus?.on(CITIZEN_CHANGED, (citizenId) => this.#entries.forget(citizenId));
   }
 
   /** The fact as remembered if recent, else loaded now (and, while the store is down, as last remembered). */
   async remember<T>(citizenId: string, what: string, load: () => Promise<T>): Promise<T> {
     if (this.#ttlMs <= 0) return load();
-    const key = `${citizenId}|${what}`;
-    const known = this.#entries.get(key);
+    const known = this.#entries.get(citizenId, what);
     const now = Date.now();
     if (known && now - known.at < this.#ttlMs) return known.value as T;
     try {
       const value = await load();
-      this.#entries.set(key, { value, at: Date.now() });
-      let keys = this.#keysOf.get(citizenId);
-      if (!keys) this.#keysOf.set(citizenId, (keys = new Set()));
-      keys.add(key);
+      this.#entries.set(citizenId, what, { value, at: Date.now() });
       return value;
     } catch (error) {
-      if (known && now - known.at < WHILE_STORE_DOWN_MS && storeDown(error)) return known.value as T;
+      if (known && now - known.at < WHILE_STORE_DOWN_MS && isStoreUnavailable(error)) return known.value as T;
       throw error;
     }
   }
 
   /** Something about these citizens changed: every hub process forgets what it remembered of them. */
   async changed(...citizenIds: string[]): Promise<void> {
-    await Promise.all(citizenIds.map((id) => (this.#bus ? this.#bus.publish(TOPIC, id) : this.#forget(id))));
+    await Promise.all(citizenIds.map((id) => (this.#bus ? this.#bus.publish(CITIZEN_CHANGED, id) : this.#entries.forget(id))));
   }
-
-  #forget(citizenId: string): void {
-    for (const key of [...(this.#keysOf.get(citizenId) ?? [])]) this.#entries.delete(key);
-    this.#keysOf.delete(citizenId);
-  }
-}
-
-function storeDown(error: unknown): boolean {
-  if (isHutongError(error)) return error.code === 'HUTONG_ERR_STORE_UNAVAILABLE';
-  return isStoreUnavailable(error);
 }

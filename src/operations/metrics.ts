@@ -46,8 +46,6 @@ export class HubMetrics implements ShieldObserver {
   readonly offloadRatio: Gauge;
   readonly loadShed: Counter;
   readonly storeUnavailable: Counter;
-  #hits = 0;
-  #lookups = 0;
 
   constructor(options: HubMetricsOptions) {
     const registers = [this.registry];
@@ -70,53 +68,36 @@ export class HubMetrics implements ShieldObserver {
       labelNames: ['department', 'result'],
       registers,
     });
-    this.breakerOpen = new Gauge({
-      name: 'hutong_breaker_open',
-      help: 'Whether the department\'s circuit breaker keeps calls from it (1) or lets them through (0)',
-      labelNames: ['department'],
-      registers,
-      collect() {
-        this.reset();
-        for (const h of options.departmentHealth()) this.set({ department: h.department }, h.breaker === 'closed' ? 0 : 1);
-      },
-    });
-    this.departmentInFlight = new Gauge({
-      name: 'hutong_department_in_flight',
-      help: 'Calls to the department in flight now',
-      labelNames: ['department'],
-      registers,
-      collect() {
-        this.reset();
-        for (const h of options.departmentHealth()) this.set({ department: h.department }, h.inFlight);
-      },
-    });
-    this.departmentQueued = new Gauge({
-      name: 'hutong_department_queued',
-      help: 'Calls to the department waiting now, for a free place or for its rate to allow them',
-      labelNames: ['department'],
-      registers,
-      collect() {
-        this.reset();
-        for (const h of options.departmentHealth()) this.set({ department: h.department }, h.queued);
-      },
-    });
-    this.departmentRateLimited = new Gauge({
-      name: 'hutong_department_rate_limited_calls',
-      help: 'Calls this process held back to keep the department within its configured rate, since start',
-      labelNames: ['department'],
-      registers,
-      collect() {
-        this.reset();
-        for (const h of options.departmentHealth()) this.set({ department: h.department }, h.rateLimited);
-      },
-    });
-    const metrics = this;
+    // One gauge per department figure of the shield's health, read when scraped.
+    const perDepartment = (name: string, help: string, read: (h: DepartmentHealth) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['department'],
+        registers,
+        collect() {
+          this.reset();
+          for (const h of options.departmentHealth()) this.set({ department: h.department }, read(h));
+        },
+      });
+    this.breakerOpen = perDepartment('hutong_breaker_open', 'Whether the department\'s circuit breaker keeps calls from it (1) or lets them through (0)', (h) => (h.breaker === 'closed' ? 0 : 1));
+    this.departmentInFlight = perDepartment('hutong_department_in_flight', 'Calls to the department in flight now', (h) => h.inFlight);
+    this.departmentQueued = perDepartment('hutong_department_queued', 'Calls to the department waiting now, for a free place or for its rate to allow them', (h) => h.queued);
+    this.departmentRateLimited = perDepartment(
+      'hutong_department_rate_limited_calls',
+      'Calls this process held back to keep the department within its configured rate, since start',
+      (h) => h.rateLimited,
+    );
+    const lookups = this.cacheLookups;
     this.offloadRatio = new Gauge({
       name: 'hutong_offload_ratio',
       help: 'Share of cached department reads answered without calling the department, since start',
       registers,
-      collect() {
-        this.set(metrics.#lookups === 0 ? 0 : metrics.#hits / metrics.#lookups);
+      async collect() {
+        const counted = (await lookups.get()).values;
+        const all = counted.reduce((sum, v) => sum + v.value, 0);
+        const hits = counted.filter((v) => v.labels.result === 'hit').reduce((sum, v) => sum + v.value, 0);
+        this.set(all === 0 ? 0 : hits / all);
       },
     });
     this.loadShed = new Counter({ name: 'hutong_load_shed_total', help: 'Requests refused with 503 and Retry-After because this process was overloaded', registers });
@@ -156,8 +137,6 @@ export class HubMetrics implements ShieldObserver {
 
   cacheLookup(department: string, result: CacheLookupResult): void {
     this.cacheLookups.inc({ department, result });
-    this.#lookups++;
-    if (result === 'hit') this.#hits++;
   }
 
   /** Counts one answered API request; labels must already be bounded (see {@link OTHER_LABEL}). */

@@ -1,4 +1,5 @@
 import { CITIZEN_CHANGED } from '../identity/citizen-memory.ts';
+import { PerCitizenCache } from '../identity/per-citizen-cache.ts';
 import { LRUCache } from 'lru-cache';
 import type { HubBus } from '../shield/hub-bus.ts';
 import { isStoreUnavailable } from '../store/store-errors.ts';
@@ -148,8 +149,8 @@ export class RecordsService {
       this.#paidKnown.clear();
       this.#rendered.clear();
     });
-    deps.bus?.on(CITIZEN_CHANGED, (citizenId) => this.#forgetRendered(citizenId));
-    deps.bus?.on(RECORDS_CHANGED, (citizenId) => this.#forgetRendered(citizenId));
+    deps.bus?.on(CITIZEN_CHANGED, (citizenId) => this.#rendered.forget(citizenId));
+    deps.bus?.on(RECORDS_CHANGED, (citizenId) => this.#rendered.forget(citizenId));
   }
 
   /**
@@ -158,17 +159,7 @@ export class RecordsService {
    * again. Forgotten at once, in every process, when anything about the citizen changes or a
    * payable is paid. Only with a bus, which says so.
    */
-  readonly #rendered = new LRUCache<string, RenderedAnswer>({
-    max: 50_000,
-    ttl: RENDERED_TTL_MS,
-    dispose: (_value, key) => {
-      const citizenId = key.slice(0, key.indexOf('|'));
-      const keys = this.#renderedOf.get(citizenId);
-      keys?.delete(key);
-      if (keys?.size === 0) this.#renderedOf.delete(citizenId);
-    },
-  });
-  readonly #renderedOf = new Map<string, Set<string>>();
+  readonly #rendered = new PerCitizenCache<RenderedAnswer>({ max: 50_000, ttlMs: RENDERED_TTL_MS });
 
   /**
    * The citizen's records of a service as the JSON the API answers, `render` turning a list into
@@ -178,8 +169,8 @@ export class RecordsService {
   async renderRecords(principal: Principal, cityId: string, serviceId: string, filter: RecordFilter, render: (list: RecordList) => string): Promise<string> {
     const recordType = this.deps.catalog.getService(cityId, serviceId).config.recordType;
     if (!this.deps.bus || recordType === undefined || !RENDERED_RECORD_TYPES.has(recordType)) return render(await this.listRecords(principal, cityId, serviceId, filter));
-    const key = `${principal.citizenId}|${principal.channel}|${cityId}|${serviceId}|${filter.plate ?? ''}|${filter.identifierId ?? ''}|${filter.date ?? ''}|${filter.from ?? ''}|${filter.to ?? ''}`;
-    const kept = this.#rendered.get(key);
+    const what = `${principal.channel}|${cityId}|${serviceId}|${filter.plate ?? ''}|${filter.identifierId ?? ''}|${filter.date ?? ''}|${filter.from ?? ''}|${filter.to ?? ''}`;
+    const kept = this.#rendered.get(principal.citizenId, what);
     if (kept) {
       for (const call of kept.calls) this.deps.shield.countHit(`${cityId}/${call.departmentId}`);
       this.#noteRead(principal, cityId, serviceId, kept.calls, kept.count);
@@ -190,16 +181,8 @@ export class RecordsService {
     // Only a whole answer is kept: after a failure the next request asks again (and the breaker decides).
     if (list.sources.some((s) => s.status !== 'ok')) return body;
     const again = render({ ...list, sources: list.sources.map((s) => (s.freshness === 'live' ? { ...s, freshness: 'cached' as const } : s)) });
-    this.#rendered.set(key, { body: again, calls, count: list.items.length });
-    let keys = this.#renderedOf.get(principal.citizenId);
-    if (!keys) this.#renderedOf.set(principal.citizenId, (keys = new Set()));
-    keys.add(key);
+    this.#rendered.set(principal.citizenId, what, { body: again, calls, count: list.items.length });
     return body;
-  }
-
-  #forgetRendered(citizenId: string): void {
-    for (const key of [...(this.#renderedOf.get(citizenId) ?? [])]) this.#rendered.delete(key);
-    this.#renderedOf.delete(citizenId);
   }
 
   /**

@@ -67,26 +67,8 @@ export class DepartmentRate {
     let waited = false;
     try {
       for (;;) {
-        const now = Date.now();
-        let counting = this.#shared && this.#redis?.up ? this.#shared : this.#alone;
-        let bucket = Math.floor(now / counting.bucketMs);
-        try {
-          await counting.limiter.consume(`${this.department}:${bucket}`);
-          return;
-        } catch (refusal) {
-          if (!(refusal instanceof RateLimiterRes)) {
-            // Redis failed just now: count alone.
-            counting = this.#alone;
-            bucket = Math.floor(now / counting.bucketMs);
-            try {
-              await counting.limiter.consume(`${this.department}:${bucket}`);
-              return;
-            } catch (again) {
-              if (!(again instanceof RateLimiterRes)) throw again;
-            }
-          }
-        }
-        const next = (bucket + 1) * counting.bucketMs;
+        const next = await this.#tryTake(Date.now());
+        if (next === undefined) return;
         if (next >= deadline || signal?.aborted) {
           throw hutongError('HUTONG_ERR_DEPARTMENT_BUSY', `${this.department} takes at most ${this.perSecond} calls a second; no place came free in time`);
         }
@@ -100,5 +82,21 @@ export class DepartmentRate {
     } finally {
       if (waited) this.#waiting--;
     }
+  }
+
+  /** Takes a place in the current bucket (undefined), or says when the next bucket begins. Counts alone when Redis fails. */
+  async #tryTake(now: number): Promise<number | undefined> {
+    const countings = this.#shared && this.#redis?.up ? [this.#shared, this.#alone] : [this.#alone];
+    for (const counting of countings) {
+      const bucket = Math.floor(now / counting.bucketMs);
+      try {
+        await counting.limiter.consume(`${this.department}:${bucket}`);
+        return undefined;
+      } catch (refusal) {
+        if (refusal instanceof RateLimiterRes) return (bucket + 1) * counting.bucketMs;
+        // Redis failed just now: count alone.
+      }
+    }
+    return now + this.#alone.bucketMs;
   }
 }

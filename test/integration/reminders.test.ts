@@ -8,22 +8,13 @@ import { WECHAT_DEMO_APPS } from '../../emulators/channels/wechat/wechat.apps.ts
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import { SEED_CITY_REGIONS } from '../../src/model/regions.ts';
 import { afterQuietHours } from '../../src/notify/reminder.service.ts';
+import { until } from '../helpers/until.ts';
 
 const ZONE = 'Asia/Shanghai';
 const ADMIN = 'reminders-admin-token-0123456789';
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const todayInShanghai = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 describe('quiet hours in the city\'s zone', () => {
   it('moves 22:00–08:00 to 08:00 and leaves the day alone', () => {

@@ -13,21 +13,11 @@ import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import type { TestEngine } from '../helpers/stores.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { redisMissing, TEST_REDIS_URL } from '../helpers/redis.ts';
+import { until } from '../helpers/until.ts';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const VIOLATIONS = '/v1/cities/wuhan/services/traffic.violations/records';
 const WUHAN = { id: 'wuhan', regionCode: '420100', platePrefix: '鄂A' };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 const why = process.env.DATABASE_URL ? await redisMissing() : 'needs PostgreSQL (DATABASE_URL)';
 
@@ -110,7 +100,7 @@ describe('two hub processes on one PostgreSQL and one Redis', { skip: why }, () 
     await until('the payment to succeed', async () => {
       const res = await a.app.inject({ method: 'GET', url: `/v1/payments/${created.json().id}`, headers: bearer(token) });
       return res.json().state === 'succeeded' || undefined;
-    });
+    }, 10_000);
     // Read in the other process right away: never the old "unpaid".
     const after = await b.app.inject({ method: 'GET', url: VIOLATIONS, headers: bearer(token) });
     assert.equal((after.json().items as Array<{ id: string; status: string }>).find((v) => v.id === fine.id)?.status, 'paid');
@@ -128,7 +118,7 @@ describe('two hub processes on one PostgreSQL and one Redis', { skip: why }, () 
     const token = await withPlate(2);
     assert.equal((await a.app.inject({ method: 'GET', url: VIOLATIONS, headers: bearer(token) })).statusCode, 200);
     await redisProxy.cut();
-    await until('both processes to notice', () => (a.services.shield.sharing === 'local' && b.services.shield.sharing === 'local') || undefined);
+    await until('both processes to notice', () => (a.services.shield.sharing === 'local' && b.services.shield.sharing === 'local') || undefined, 10_000);
     const ready = await b.app.inject({ method: 'GET', url: '/readyz' });
     assert.equal(ready.statusCode, 200);
     assert.deepEqual([ready.json().status, ready.json().sharing], ['degraded', 'local']);
