@@ -133,13 +133,20 @@ export class PaymentService {
     return this.#idempotently(principal, key, input, () => this.createPayment(principal, input));
   }
 
+  /** Requests of this process holding an Idempotency-Key now (`citizen|key`), for others with the same key to wait on. */
+  readonly #holding = new Map<string, Promise<unknown>>();
+
   /** Runs `create` once per (citizen, key): the same body replays its answer, another body is refused. */
   async #idempotently(principal: Principal, key: string, request: object, create: () => Promise<PaymentView>): Promise<{ status: number; body: PaymentView; replayed: boolean }> {
     const { payments } = this.deps;
     const requestHash = createHash('sha256').update(canonicalJson(request)).digest('base64url');
     const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
-    // Waiters back off (25 ms doubling to 400 ms, jittered) so a burst on one key does not crowd out the request holding it.
+    const holdingKey = `${principal.citizenId}|${key}`;
+    // A waiter in this process waits for the holder to finish, then asks the store once; one held by
+    // another process is polled with backoff (25 ms doubling to 400 ms, jittered). Either way a burst
+    // on one key does not crowd out the request holding it.
     for (let attempt = 0; ; attempt++) {
+      await this.#holding.get(holdingKey)?.catch(() => undefined);
       const claim = await payments.claimIdempotencyKey(principal.citizenId, key, requestHash);
       if (claim === 'claimed') break;
       if (claim.requestHash !== requestHash) {
@@ -150,13 +157,21 @@ export class PaymentService {
       const backoff = Math.min(400, 25 * 2 ** attempt);
       await new Promise((resolve) => setTimeout(resolve, backoff / 2 + Math.random() * (backoff / 2)));
     }
+    const held = (async () => {
+      try {
+        const body = await create();
+        await payments.completeIdempotencyKey(principal.citizenId, key, 201, body);
+        return { status: 201, body, replayed: false };
+      } catch (error) {
+        await payments.releaseIdempotencyKey(principal.citizenId, key);
+        throw error;
+      }
+    })();
+    this.#holding.set(holdingKey, held);
     try {
-      const body = await create();
-      await payments.completeIdempotencyKey(principal.citizenId, key, 201, body);
-      return { status: 201, body, replayed: false };
-    } catch (error) {
-      await payments.releaseIdempotencyKey(principal.citizenId, key);
-      throw error;
+      return await held;
+    } finally {
+      if (this.#holding.get(holdingKey) === held) this.#holding.delete(holdingKey);
     }
   }
 
