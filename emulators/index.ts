@@ -12,6 +12,7 @@ import { createWechatpayWallet, type WechatpayWallet } from './wallets/wechatpay
 import { createAlipayWallet, type AlipayWallet } from './wallets/alipay/alipay.wallet.ts';
 import { sendJson, type EmulatorRoute } from './http-kit.ts';
 import { DEPARTMENT_EMULATORS, type EmulatorContext } from './departments/registry.ts';
+import { demoResidentsRoute } from './demo-residents.ts';
 
 export interface EmulatorsOptions {
   readonly host?: string;
@@ -47,8 +48,8 @@ const FHIR_DEPARTMENTS = new Set(['hospital']);
  * Starts the outside world on loopback: every emulated department system and channel service,
  * under one HTTP server with one path prefix each (`/traffic-police/{city}/ws`, `/hospital/{city}/fhir/…`,
  * `/sms/…`), the fault switches at `/_admin/faults`, each department's request counts at
- * `/_admin/traffic` and the traffic police's violation recorder at
- * `/_admin/traffic-police/{city}/violations`.
+ * `/_admin/traffic`, the traffic police's violation recorder at
+ * `/_admin/traffic-police/{city}/violations` and the demo residents' directory at `/_demo/residents`.
  *
  * @example
  *   const emulators = await startEmulators({ port: 0, smsAppKey: 'k' })
@@ -89,6 +90,7 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Running
     ...(options.waterHouseholds ? { waterHouseholds: options.waterHouseholds } : {}),
   });
   for (const emulator of DEPARTMENT_EMULATORS) departments.set(emulator.department, await emulator.create(context));
+  routes.push(demoResidentsRoute(context.referenceDate));
 
   const trafficPolice = await mountTrafficPolice(server, { baseUrl: url, referenceDate: context.referenceDate });
   routes.push(trafficPolice.adminRoute);

@@ -41,6 +41,8 @@ import { clientErrorHandler, installErrorHandling } from './http/error-handler.t
 import { healthRoutes } from './http/routes/health.routes.ts';
 import { catalogRoutes } from './http/routes/catalog.routes.ts';
 import { schemaRoutes } from './http/routes/schemas.routes.ts';
+import { demoRoutes } from './http/routes/demo.routes.ts';
+import { DemoWorld } from './demo/demo-world.ts';
 import { identityRoutes } from './http/routes/identity.routes.ts';
 import { recordsRoutes } from './http/routes/records.routes.ts';
 import { adminRoutes } from './http/routes/admin.routes.ts';
@@ -295,6 +297,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
         { name: 'payments', description: 'Paying fines and bills with any wallet, and wallet notifications' },
         { name: 'reminders', description: 'Reminder subscriptions, the inbox, one-tap unsubscribe' },
         { name: 'bookings', description: 'Slots and bookings: inspection stations, registry offices, hospital doctors' },
+        { name: 'demo', description: 'Demo mode: the emulated world\'s residents and their phones' },
         { name: 'admin', description: 'Operators: partner apps, reconciliation, the operator console\'s overview, payments summary and (demo mode) emulator fault switches' },
       ],
     },
@@ -316,6 +319,7 @@ export async function buildApp(config: HubConfig, options: BuildAppOptions = {})
   recordsRoutes(app, services);
   adminRoutes(app, services, config.adminToken);
   webAppRoutes(app);
+  demoRoutes(app, services, config.demoMode && config.emulatorsUrl ? new DemoWorld(config.emulatorsUrl) : undefined);
   // Only the entrances' browser login uses a cookie (its nonce): the cookie plugin's hooks run for those routes alone.
   await app.register(async (scope) => {
     await scope.register(cookie);

@@ -1,4 +1,5 @@
 import { hutongError } from '../errors.ts';
+import { callEmulators } from '../demo/emulators-client.ts';
 // The emulators' own definition of their switches (a small module with no server in it).
 import { NO_FAULTS, type FaultSettings } from '../../emulators/faults.ts';
 
@@ -61,22 +62,7 @@ export class EmulatorFaults {
     return name;
   }
 
-  async #call<T>(method: string, path: string, json?: unknown): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.#baseUrl}${path}`, {
-        method,
-        ...(json === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }),
-        signal: AbortSignal.timeout(5_000),
-      });
-    } catch (error) {
-      throw hutongError('HUTONG_ERR_EMULATORS_UNAVAILABLE', `The emulators at ${this.#baseUrl} could not be reached`, { cause: error });
-    }
-    const body = (await response.json().catch(() => undefined)) as ({ code?: string; message?: string } & T) | undefined;
-    if (response.status === 400) throw hutongError('HUTONG_ERR_VALIDATION', `The emulators refused the settings: ${body?.message ?? 'invalid'}`);
-    if (!response.ok || body === undefined) {
-      throw hutongError('HUTONG_ERR_EMULATORS_UNAVAILABLE', `The emulators answered ${response.status} to ${method} ${path}${body?.message ? `: ${body.message}` : ''}`);
-    }
-    return body;
+  #call<T>(method: string, path: string, json?: unknown): Promise<T> {
+    return callEmulators<T>(this.#baseUrl, method, path, { json });
   }
 }

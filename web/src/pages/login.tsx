@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, startSession, type Entrance, type LoginCodeSent, type Tokens } from '../api.ts';
 import { ErrorNotice, Loading } from '../components/error-notice.tsx';
+import { DemoPhone, DemoResidentPicker } from '../components/demo-residents.tsx';
+import { rememberedCity } from '../city-choice.ts';
 import { useEntrance } from '../entrance.ts';
 import { useText } from '../i18n.tsx';
 import { navigate, useLocation } from '../navigation.tsx';
@@ -46,7 +48,10 @@ function SmsLogin({ next }: { next: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [waitSeconds, setWaitSeconds] = useState(0);
+  // Texts the emulated phone received from a little before the code was asked for are this login's.
+  const [sentSince, setSentSince] = useState('');
   const codeInput = useRef<HTMLInputElement>(null);
+  const phoneInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     if (waitSeconds <= 0) return undefined;
@@ -72,6 +77,7 @@ function SmsLogin({ next }: { next: string }) {
 
   const sendCode = (event?: FormEvent) => {
     event?.preventDefault();
+    setSentSince(new Date(Date.now() - 5_000).toISOString());
     void run(async () => {
       const answer = await api<LoginCodeSent>('/v1/channels/web/login-codes', { method: 'POST', body: { phone: phone.trim() } });
       setSent(answer);
@@ -90,28 +96,38 @@ function SmsLogin({ next }: { next: string }) {
 
   if (!sent) {
     return (
-      <form className="card form" onSubmit={sendCode} noValidate>
-        <label htmlFor="login-phone">{t.phoneLabel}</label>
-        <input
-          id="login-phone"
-          name="phone"
-          type="tel"
-          inputMode="numeric"
-          autoComplete="tel-national"
-          required
-          maxLength={20}
-          value={phone}
-          aria-describedby="login-phone-hint"
-          onChange={(event) => setPhone(event.target.value)}
+      <>
+        <form className="card form" onSubmit={sendCode} noValidate>
+          <label htmlFor="login-phone">{t.phoneLabel}</label>
+          <input
+            id="login-phone"
+            ref={phoneInput}
+            name="phone"
+            type="tel"
+            inputMode="numeric"
+            autoComplete="tel-national"
+            required
+            maxLength={20}
+            value={phone}
+            aria-describedby="login-phone-hint"
+            onChange={(event) => setPhone(event.target.value)}
+          />
+          <p id="login-phone-hint" className="hint">
+            {t.phoneHint}
+          </p>
+          {error ? <ErrorNotice error={error} /> : null}
+          <button type="submit" className="button" disabled={busy || phone.trim() === ''}>
+            {busy ? t.sending : t.sendCode}
+          </button>
+        </form>
+        <DemoResidentPicker
+          cityId={rememberedCity() ?? 'shanghai'}
+          onChoose={(resident) => {
+            setPhone(resident.phone);
+            phoneInput.current?.focus();
+          }}
         />
-        <p id="login-phone-hint" className="hint">
-          {t.phoneHint}
-        </p>
-        {error ? <ErrorNotice error={error} /> : null}
-        <button type="submit" className="button" disabled={busy || phone.trim() === ''}>
-          {busy ? t.sending : t.sendCode}
-        </button>
-      </form>
+      </>
     );
   }
 
@@ -136,6 +152,14 @@ function SmsLogin({ next }: { next: string }) {
       <p id="login-code-hint" className="hint">
         {t.codeHint}
       </p>
+      <DemoPhone
+        phone={phone.trim()}
+        since={sentSince}
+        onCode={(demoCode) => {
+          setCode(demoCode);
+          codeInput.current?.focus();
+        }}
+      />
       {error ? <ErrorNotice error={error} /> : null}
       <button type="submit" className="button" disabled={busy || code.length !== 6}>
         {busy ? t.loggingIn : t.submitLogin}

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, apiPath, startSession, type City, type ConsentState, type LinkedIdentifier, type Me, type RealNameResult } from '../api.ts';
 import { ErrorNotice, Loading } from '../components/error-notice.tsx';
+import { chosenDemoResident, DemoResidentPicker, type ChosenDemoResident } from '../components/demo-residents.tsx';
+import { useDemoText } from '../texts/demo.ts';
 import { rememberedCity } from '../city-choice.ts';
 import { formatTime } from '../format.ts';
 import { useText } from '../i18n.tsx';
@@ -79,6 +81,12 @@ function RealNameForm({ consentVersion, onProved }: { consentVersion: string; on
   const [nationalId, setNationalId] = useState('');
   const [agreed, setAgreed] = useState(false);
   const { busy, error, done, submit } = useSubmission();
+  const d = useDemoText();
+  const [demoResident, setDemoResident] = useState(chosenDemoResident);
+  const fillFrom = (resident: ChosenDemoResident) => {
+    setName(resident.name);
+    setNationalId(resident.nationalId);
+  };
 
   const prove = (event: FormEvent) => {
     event.preventDefault();
@@ -98,6 +106,19 @@ function RealNameForm({ consentVersion, onProved }: { consentVersion: string; on
   return (
     <form className="form" onSubmit={prove}>
       <p className="hint">{t.realNameIntro}</p>
+      {demoResident ? (
+        <button type="button" className="button button-link demo-fill" onClick={() => fillFrom(demoResident)}>
+          {d.fillRealName(demoResident.name)}
+        </button>
+      ) : (
+        <DemoResidentPicker
+          cityId={rememberedCity() ?? 'shanghai'}
+          onChoose={(resident) => {
+            setDemoResident(resident);
+            fillFrom(resident);
+          }}
+        />
+      )}
       <label htmlFor="real-name">{t.nameLabel}</label>
       <input id="real-name" name="name" autoComplete="name" required maxLength={40} value={name} onChange={(e) => setName(e.target.value)} />
       <label htmlFor="national-id">{t.nationalIdLabel}</label>
@@ -114,6 +135,14 @@ function RealNameForm({ consentVersion, onProved }: { consentVersion: string; on
 const LINKABLE_KINDS = ['plate', 'utility-account', 'library-card'] as const;
 type LinkableKind = (typeof LINKABLE_KINDS)[number];
 
+/** The demo resident's number of a kind (and, for a utility account, of that company). */
+function demoIdentifier(resident: ChosenDemoResident, kind: LinkableKind, department: string): string | undefined {
+  if (kind === 'plate') return resident.plate;
+  if (kind === 'library-card') return resident.libraryCard;
+  const accounts: Record<string, string> = { 'water-company': resident.waterAccount, 'electricity-company': resident.electricityAccount, 'gas-company': resident.gasAccount };
+  return accounts[department];
+}
+
 function LinkIdentifierForm({ consentVersion, onLinked }: { consentVersion: string; onLinked(): void }) {
   const { t, pick, lang } = useText();
   const cities = useResource('cities', (signal) => api<{ items: City[] }>(apiPath.cities(), { signal }));
@@ -124,6 +153,9 @@ function LinkIdentifierForm({ consentVersion, onLinked }: { consentVersion: stri
   const [agreed, setAgreed] = useState(false);
   const { busy, error, done, submit } = useSubmission();
   const issuedByDepartment = kind !== 'plate';
+  const d = useDemoText();
+  const demoResident = chosenDemoResident();
+  const demoValue = demoResident ? demoIdentifier(demoResident, kind, department) : undefined;
 
   const link = (event: FormEvent) => {
     event.preventDefault();
@@ -176,6 +208,18 @@ function LinkIdentifierForm({ consentVersion, onLinked }: { consentVersion: stri
       ) : null}
       <label htmlFor="identifier-value">{t.valueLabel}</label>
       <input id="identifier-value" name="value" autoComplete="off" required maxLength={64} value={value} onChange={(e) => setValue(e.target.value)} />
+      {demoResident && demoValue ? (
+        <button
+          type="button"
+          className="button button-link demo-fill"
+          onClick={() => {
+            setValue(demoValue);
+            if (issuedByDepartment) setCityId(demoResident.cityId);
+          }}
+        >
+          {d.fillIdentifier(demoResident.name, demoValue)}
+        </button>
+      ) : null}
       <ConsentBox id="identifier-consent" version={consentVersion} checked={agreed} onChange={setAgreed} />
       <Outcome error={error} done={done} />
       <button type="submit" className="button" disabled={busy || !agreed || !value.trim()}>
