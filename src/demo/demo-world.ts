@@ -1,8 +1,7 @@
 import { hutongError } from '../errors.ts';
-import { callEmulators } from './emulators-client.ts';
-
 // The directory's own answer type: the hub reads it from the emulators in demo mode only.
 import type { DemoResidentCard } from '../../emulators/demo-residents.ts';
+import { callEmulators } from './emulators-client.ts';
 
 export type { DemoResidentCard };
 
