@@ -4,10 +4,25 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
 import { assertAccessible, DESKTOP, ensureWebBuild, focused, screenshotBoth, tabTo, watchConsole, openBrowserRig, skipWithoutBuild, type BrowserRig } from '../helpers/browser.ts';
+import { scanAndPay, type DemoWallet } from '../helpers/wallets.ts';
+import { until } from '../helpers/until.ts';
+import { REFERENCE_DATE } from '../helpers/hub.ts';
+import { demoCitizen } from '../../src/demo/demo-citizens.ts';
+import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 
 // An operator at a desk: the console at /admin/, served by a real hub in demo mode, in Chromium.
 
 const ADMIN_TOKEN = 'console-browser-test-token-000001';
+const SHANGHAI = { id: 'shanghai', regionCode: '310000', platePrefix: '沪A' };
+
+/** A Shanghai demo resident with two unpaid fines, paid before the operator looks at the day's payments. */
+function residentWithTwoUnpaidFines(): number {
+  for (let n = 1; n <= 200; n++) {
+    if (generateViolations('shanghai', demoCitizen(n, SHANGHAI).plate, REFERENCE_DATE).filter((v) => v.JKBJ !== '1').length >= 2) return n;
+  }
+  throw new Error('no Shanghai demo resident has two unpaid fines');
+}
+
 const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800322c) NetType/WIFI Language/zh_CN';
 
 describe('operator console in a browser (1280 × 800)', () => {
@@ -16,6 +31,7 @@ describe('operator console in a browser (1280 × 800)', () => {
   let origin: string;
   let browser: Browser;
   let page: Page;
+  let paidFen = 0;
   const consoleErrors: string[] = [];
 
   before(async () => {
@@ -28,6 +44,27 @@ describe('operator console in a browser (1280 × 800)', () => {
       const res = await fetch(`${origin}/v1/cities/shanghai/services/traffic.inspection-booking/slots`, { headers: { 'user-agent': WECHAT_UA } });
       assert.equal(res.status, 200, await res.text());
     }
+    // A citizen pays two fines with two wallets, and the traffic police record both.
+    const { token, person } = await hub.loginPerson(residentWithTwoUnpaidFines(), 'shanghai');
+    assert.equal((await hub.linkPlate(token, person.plate)).statusCode, 201);
+    const authorization = `Bearer ${token}`;
+    const records = await hub.app.inject({ method: 'GET', url: '/v1/cities/shanghai/services/traffic.violations/records', headers: { authorization } });
+    const unpaid = (records.json().items as Array<{ id: string; status: string; fineFen: number }>).filter((v) => v.status === 'unpaid');
+    for (const [i, wallet] of (['wechatpay', 'unionpay'] as DemoWallet[]).entries()) {
+      const created = await hub.app.inject({
+        method: 'POST',
+        url: '/v1/payments',
+        headers: { authorization, 'idempotency-key': `console-fine-${i}` },
+        payload: { cityId: 'shanghai', serviceId: 'traffic.violations', recordId: unpaid[i]!.id, wallet },
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      await scanAndPay(hub.emulators.url, wallet, created.json().qrCodeContent);
+    }
+    paidFen = unpaid[0]!.fineFen + unpaid[1]!.fineFen;
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    await until('both fines recorded by the traffic police', async () =>
+      (await hub.app.inject({ method: 'GET', url: '/v1/admin/payments/summary', headers: admin })).json().writeBack?.done === 2 ? true : undefined,
+    );
     page = await rig.newPage({ viewport: DESKTOP });
   });
 
@@ -114,6 +151,16 @@ describe('operator console in a browser (1280 × 800)', () => {
     await page.getByRole('heading', { level: 1, name: '支付与对账' }).waitFor();
     await page.getByLabel('日期').waitFor();
     await page.getByRole('button', { name: '重新对账' }).waitFor();
+    const totals = page.getByRole('region', { name: '当日汇总' });
+    const tile = (title: string) => totals.locator('.tile').filter({ has: page.locator('dt', { hasText: new RegExp(`^${title}$`) }) }).locator('.tile-value');
+    assert.equal(await tile('支付笔数').innerText(), '2');
+    assert.equal(await tile('成功笔数').innerText(), '2');
+    assert.equal(await tile('成功金额').innerText(), `¥${(paidFen / 100).toFixed(2)}`);
+    assert.equal(await tile('已回写').innerText(), '2', 'both reached the traffic police');
+    await totals.getByRole('img', { name: '各支付方式的成功金额' }).waitFor();
+    const byWallet = totals.getByRole('table', { name: '按支付方式' });
+    await byWallet.getByRole('row').filter({ hasText: '微信支付' }).waitFor();
+    await byWallet.getByRole('row').filter({ hasText: '云闪付' }).waitFor();
     await assertAccessible(page, 'the payments page');
     await screenshotBoth(page, 'console-05-payments');
   });

@@ -8,6 +8,7 @@ import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { generateVehicle } from '../../emulators/departments/vehicle-administration/records.ts';
 import { daysBetween } from '../../src/time-zone.ts';
+import { scanAndPay as walletScanAndPay, type DemoWallet } from '../helpers/wallets.ts';
 
 // A person's phone, in the browser: the citizen web app served by a real hub, driven in Chromium.
 // Every main screen is saved as a phone and a desktop see it, and checked with axe-core.
@@ -41,13 +42,6 @@ const RESIDENT = residentWithUnpaidFines();
 const RESIDENT_VEHICLE_DUE = vehicleDue(RESIDENT);
 /** Someone else, who pays a fine the resident shares. */
 const FRIEND = RESIDENT === 1 ? 2 : 1;
-
-/** Where each wallet's emulator takes a "scan and pay" from its app, and a payer as that wallet names its users. */
-const WALLET_PAY = {
-  alipay: { path: '/alipay-pay/_demo/pay', payerId: '2088000012345678' },
-  wechatpay: { path: '/wechatpay/_demo/pay', payerId: 'payer-openid-1' },
-  unionpay: { path: '/unionpay/_demo/pay', payerId: 'payer-1' },
-} as const;
 
 describe('citizen web app in a browser (390 × 844)', () => {
   let rig: BrowserRig | undefined;
@@ -99,7 +93,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
   };
 
   /** The wallet app scans the open checkout's QR code (read from the hub's store) and pays it. */
-  const scanAndPay = async (wallet: keyof typeof WALLET_PAY) => {
+  const scanAndPay = async (wallet: DemoWallet) => {
     const intent = await hub.store.db
       .selectFrom('payment_intents')
       .select(['qr_code_content'])
@@ -108,13 +102,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
     assert.ok(intent?.qr_code_content, `no open ${wallet} checkout`);
-    const { path: payPath, payerId } = WALLET_PAY[wallet];
-    const res = await fetch(`${hub.emulators.url}${payPath}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ qrCodeContent: intent.qr_code_content, payerId }),
-    });
-    assert.equal(res.status, 200, `${wallet} pay: ${res.status} ${await res.text()}`);
+    await walletScanAndPay(hub.emulators.url, wallet, intent.qr_code_content);
   };
 
   const watchConsole = (on: Page) => collectConsoleErrors(on, origin, consoleErrors);
@@ -454,7 +442,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
     const sheet = page.getByRole('dialog', { name: '支付预约费用' });
     await sheet.getByRole('radio').first().waitFor();
     await shootScreen('24-hospital-fee-sheet');
-    const wallet = (await sheet.getByRole('radio').first().getAttribute('value')) as keyof typeof WALLET_PAY;
+    const wallet = (await sheet.getByRole('radio').first().getAttribute('value')) as DemoWallet;
     await sheet.getByRole('button', { name: '生成付款码' }).click();
     await imageLoaded(page, '.sheet .qr-frame img');
     await scanAndPay(wallet);
