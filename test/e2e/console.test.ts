@@ -36,7 +36,7 @@ describe('operator console in a browser (1280 × 800)', () => {
 
   before(async () => {
     if (!ensureWebBuild()) return;
-    hub = await startTestHub(testEngines()[0], { adminToken: ADMIN_TOKEN }, { importBatchFiles: false });
+    hub = await startTestHub(testEngines()[0], { adminToken: ADMIN_TOKEN, reminderPollMs: 300, reminderDispatchMs: 300 }, { importBatchFiles: false });
     rig = await openBrowserRig(hub, consoleErrors);
     ({ origin, browser } = rig);
     // Citizens in WeChat look at inspection slots: twice, so the second answer comes from the cache.
@@ -65,6 +65,12 @@ describe('operator console in a browser (1280 × 800)', () => {
     await until('both fines recorded by the traffic police', async () =>
       (await hub.app.inject({ method: 'GET', url: '/v1/admin/payments/summary', headers: admin })).json().writeBack?.done === 2 ? true : undefined,
     );
+    // The same citizen asks to be told of new violations, and a camera records one: a reminder (sent, or waiting for the morning at night).
+    const subscribed = await hub.app.inject({ method: 'PUT', url: '/v1/me/subscriptions/shanghai/violation-new', headers: { authorization } });
+    assert.equal(subscribed.statusCode, 200, subscribed.body);
+    await until('the first reminder poll', async () => (await hub.store.db.selectFrom('notification_watch').selectAll().execute()).length > 0 || undefined);
+    hub.emulators.trafficPolice.recordViolation('shanghai', person.plate);
+    await until('the reminder of the new violation', async () => (await hub.store.db.selectFrom('notifications').selectAll().execute()).length > 0 || undefined);
     page = await rig.newPage({ viewport: DESKTOP });
   });
 
@@ -170,6 +176,9 @@ describe('operator console in a browser (1280 × 800)', () => {
     await nav().getByRole('link', { name: '提醒' }).click();
     await page.getByRole('heading', { level: 1, name: '提醒' }).waitFor();
     await page.getByLabel('时间范围').waitFor();
+    const byStatus = page.getByRole('table', { name: '提醒条数（按状态）' });
+    assert.equal(await byStatus.getByRole('row', { name: /合计/ }).getByRole('cell').innerText(), '1', 'the one reminder of the new violation');
+    await page.getByRole('img', { name: '各状态的提醒条数' }).waitFor();
     await assertAccessible(page, 'the reminders page');
     await screenshotBoth(page, 'console-06-reminders');
   });
