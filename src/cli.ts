@@ -84,7 +84,10 @@ export function buildCli(): Command {
         `Store             ${hub.config.databaseUrl ? 'PostgreSQL' : `PGlite in ${hub.config.dataDir}`}`,
         `Processes         ${processes || '1 process, '}${hub.config.redisUrl ? 'cache and limits shared through Redis' : 'cache and limits in this process (set REDIS_URL to share them)'}`,
       ];
-      if (hub.emulators) lines.push(`Emulators         ${hub.emulators.url} (department systems, public-security register, entrance platforms, SMS gateway, fault switches at /_admin/faults)`);
+      if (hub.emulators) {
+        lines.push(`Emulators         ${hub.emulators.url} (department systems, public-security register, entrance platforms, SMS gateway, fault switches at /_admin/faults)`);
+        lines.push(`Demo residents    ${hub.url}/v1/demo/residents?cityId=shanghai (or pick one on the web app's login page)`);
+      }
       if (generatedAdminToken) {
         lines.push(`Console login     ${hub.url}/admin/#token=${generatedAdminToken}`);
         lines.push('                  (demo mode: a new operator token is generated at every start; set HUTONG_ADMIN_TOKEN to keep one)');

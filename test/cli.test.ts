@@ -68,6 +68,7 @@ describe('hutong CLI', () => {
     let server: ChildProcessWithoutNullStreams;
     let hubUrl = '';
     let emulatorsUrl = '';
+    let residentsUrl = '';
 
     before(async () => {
       server = spawn(process.execPath, [BIN, 'serve', '--with-emulators'], {
@@ -80,9 +81,11 @@ describe('hutong CLI', () => {
           output += chunk;
           const hub = /Hutong hub\s+(\S+)/.exec(output);
           const emulators = /Emulators\s+(\S+)/.exec(output);
-          if (hub && emulators) {
+          const residents = /Demo residents\s+(\S+)/.exec(output);
+          if (hub && emulators && residents) {
             hubUrl = hub[1];
             emulatorsUrl = emulators[1];
+            residentsUrl = residents[1];
             clearTimeout(timer);
             resolve();
           }
@@ -99,6 +102,14 @@ describe('hutong CLI', () => {
       const exited = new Promise((resolve) => server.once('exit', resolve));
       server.kill('SIGTERM');
       await exited;
+    });
+
+    it('prints where a newcomer finds the residents of the emulated world to try the app as', async () => {
+      const res = await fetch(residentsUrl);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { cityId: string; residents: Array<{ name: string; phone: string }> };
+      assert.equal(body.cityId, 'shanghai');
+      assert.ok(body.residents.length > 0 && body.residents.every((r) => r.name && /^1\d{10}$/.test(r.phone)));
     });
 
     it('prints a token from the real web login flow that lists the demo citizen\'s violations', async () => {

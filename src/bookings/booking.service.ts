@@ -63,6 +63,8 @@ export interface BookingView {
   readonly note?: string;
   readonly role: 'booker' | 'partner';
   readonly partner?: { readonly name: string; readonly confirmed: boolean };
+  /** Shown to the other party: who made the booking naming them (their proved name, masked). */
+  readonly bookedBy?: string;
   readonly outcome?: { readonly code: string; readonly message: string };
   readonly createdAt: string;
 }
@@ -266,18 +268,18 @@ export class BookingService {
     if (row.partner_name !== person.name) throw hutongError('HUTONG_ERR_PARTNER_MISMATCH', 'The booking names the other party differently from your proved real name');
     if (row.status !== 'held' || row.awaiting !== 'partner') {
       if (row.status === 'expired') throw hutongError('HUTONG_ERR_BOOKING_EXPIRED', 'The hold ran out before you confirmed; the booking must be made again');
-      return this.#view(row, principal.citizenId);
+      return this.#viewFor(row, principal.citizenId);
     }
     if (row.hold_expires_at.getTime() <= this.#now().getTime()) {
       await this.#expire(row);
       throw hutongError('HUTONG_ERR_BOOKING_EXPIRED', 'The hold ran out before you confirmed; the booking must be made again');
     }
     const moved = await bookings.update(row.id, 'held', { awaiting: 'department', partner_citizen_id: principal.citizenId, partner_confirmed_at: this.#now() });
-    if (!moved) return this.#view((await bookings.find(row.id))!, principal.citizenId);
+    if (!moved) return this.#viewFor((await bookings.find(row.id))!, principal.citizenId);
     await this.deps.audit.record({ actor: `citizen:${principal.citizenId}`, action: 'booking.partner-confirmed', subject: `booking:${row.id}`, cityId: row.city_id, detail: { channel: principal.channel } });
     const done = await this.confirmWithDepartment(row.id);
     if (done.status === 'refused') throw this.#refusalOf(done);
-    return this.#view(done, principal.citizenId);
+    return this.#viewFor(done, principal.citizenId);
   }
 
   /**
@@ -379,14 +381,15 @@ export class BookingService {
   async getBooking(principal: Principal, bookingId: string): Promise<BookingView> {
     const row = await this.deps.bookings.find(bookingId);
     if (!row || !(await this.#mayRead(principal, row))) throw hutongError('HUTONG_ERR_BOOKING_NOT_FOUND', 'No booking with that id that you made or that names you as the other party');
-    return this.#view(row, principal.citizenId);
+    return this.#viewFor(row, principal.citizenId);
   }
 
   async listBookings(principal: Principal): Promise<BookingView[]> {
     const person = await this.deps.citizens.findRealName(principal.citizenId);
     const rows = await this.deps.bookings.listFor(principal.citizenId, person?.nationalId ?? null);
     // A partner sees a booking naming them only once they hold that proved name too.
-    return rows.filter((r) => r.citizen_id === principal.citizenId || r.partner_citizen_id === principal.citizenId || r.partner_name === person?.name).map((r) => this.#view(r, principal.citizenId));
+    const visible = rows.filter((r) => r.citizen_id === principal.citizenId || r.partner_citizen_id === principal.citizenId || r.partner_name === person?.name);
+    return Promise.all(visible.map((r) => this.#viewFor(r, principal.citizenId)));
   }
 
   /** Releases every hold whose time is up (any process may run it; each hold is released once). */
@@ -602,6 +605,14 @@ export class BookingService {
     if (!row.partner_national_id) return false;
     const person = await this.deps.citizens.findRealName(principal.citizenId);
     return person?.nationalId === row.partner_national_id && person.name === row.partner_name;
+  }
+
+  /** The view, and to the other party also who booked: one is not asked to confirm a marriage without knowing with whom. */
+  async #viewFor(row: BookingRow, citizenId: string): Promise<BookingView> {
+    const view = this.#view(row, citizenId);
+    if (view.role !== 'partner') return view;
+    const booker = await this.deps.citizens.findRealName(row.citizen_id);
+    return booker ? { ...view, bookedBy: maskName(booker.name) } : view;
   }
 
   #view(row: BookingRow, citizenId: string): BookingView {

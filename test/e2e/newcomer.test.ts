@@ -1,9 +1,9 @@
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
-import { assertAccessible, ensureWebBuild, focused, openBrowserRig, PHONE, screenshotBoth, skipWithoutBuild, tabTo, type BrowserRig } from '../helpers/browser.ts';
+import { assertAccessible, focused, phoneSuite, PHONE, screenshotBoth, tabTo } from '../helpers/browser.ts';
 
 // A newcomer with nothing but the browser and a hub in demo mode: they know no resident of the
 // emulated world and cannot read its phones, so the app lets them be one — pick a resident, read
@@ -20,26 +20,19 @@ interface Resident {
 const VIOLATIONS = '/app/cities/shanghai/services/traffic.violations';
 
 describe('a newcomer tries the demo as a resident of the emulated world (390 × 844)', () => {
-  let rig: BrowserRig | undefined;
+  const suite = phoneSuite(() => startTestHub(testEngines()[0], {}, { importBatchFiles: false }));
+  const { consoleErrors, skipUnlessBuilt } = suite;
   let hub: TestHub;
   let origin: string;
   let page: Page;
   let first: Resident;
-  const consoleErrors: string[] = [];
 
   before(async () => {
-    if (!ensureWebBuild()) return;
-    hub = await startTestHub(testEngines()[0], {}, { importBatchFiles: false });
-    rig = await openBrowserRig(hub, consoleErrors);
-    origin = rig.origin;
-    page = await rig.newPage({ viewport: PHONE, hasTouch: true });
+    if (!suite.built) return;
+    ({ hub, origin, page } = suite);
     const listed = await hub.app.inject({ method: 'GET', url: '/v1/demo/residents?cityId=shanghai&count=1' });
     [first] = listed.json().residents as Resident[];
   });
-
-  after(() => rig?.close());
-
-  const skipUnlessBuilt = (t: TestContext): boolean => skipWithoutBuild(rig !== undefined, t);
 
   it('picks a resident by keyboard on the login page, reads the code on their emulated phone and logs in', async (t) => {
     if (skipUnlessBuilt(t)) return;
@@ -103,7 +96,7 @@ describe('a newcomer tries the demo as a resident of the emulated world (390 × 
 
   it('reads the same in English, in a new tab that has chosen nobody yet', async (t) => {
     if (skipUnlessBuilt(t)) return;
-    const other = await rig!.newPage({ viewport: PHONE, hasTouch: true });
+    const other = await suite.rig.newPage({ viewport: PHONE, hasTouch: true });
     try {
       await other.goto(`${origin}/app/login`);
       await other.getByRole('button', { name: 'Switch to English' }).click();

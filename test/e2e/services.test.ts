@@ -1,9 +1,10 @@
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
-import { assertAccessible, ensureWebBuild, PHONE, screenshotBoth, openBrowserRig, skipWithoutBuild, type BrowserRig } from '../helpers/browser.ts';
+import { linkIdentifier, logInWithSmsCode, proveRealName } from '../helpers/citizen-steps.ts';
+import { checkAndShoot, phoneSuite } from '../helpers/browser.ts';
 import { demoCitizen, type DemoCitizen } from '../../src/demo/demo-citizens.ts';
 import { generateLibraryLoans, renewalRefusal } from '../../emulators/departments/library/records.ts';
 import { generatePermitApplications } from '../../emulators/departments/exit-entry/records.ts';
@@ -34,58 +35,26 @@ function addDays(date: string, days: number): string {
 
 describe('every seed service by clicking (390 × 844, and 1280 × 800 screenshots)', () => {
   const person = residentForEveryService();
-  let rig: BrowserRig | undefined;
+  const suite = phoneSuite(() => startTestHub(testEngines()[0]));
+  const { consoleErrors, skipUnlessBuilt } = suite;
   let hub: TestHub;
   let origin: string;
   let page: Page;
-  const consoleErrors: string[] = [];
 
-  before(async () => {
-    if (!ensureWebBuild()) return;
-    hub = await startTestHub(testEngines()[0]);
-    rig = await openBrowserRig(hub, consoleErrors);
-    origin = rig.origin;
-    page = await rig.newPage({ viewport: PHONE, hasTouch: true });
+  before(() => {
+    if (suite.built) ({ hub, origin, page } = suite);
   });
 
-  after(() => rig?.close());
-
-  const skipUnlessBuilt = (t: TestContext): boolean => skipWithoutBuild(rig !== undefined, t);
-
-  /** Checks the screen with axe-core, then saves it at both sizes. */
-  const shoot = async (name: string) => {
-    await assertAccessible(page, name);
-    await screenshotBoth(page, name);
-  };
+  const shoot = (name: string) => checkAndShoot(page, name);
 
   it('logs in with an SMS code, proves the real name, links a plate and a library card', async (t) => {
     if (skipUnlessBuilt(t)) return;
     await page.goto(`${origin}/app/login?next=${encodeURIComponent('/app/me')}`);
-    await page.getByLabel('手机号').fill(person.phone);
-    await page.getByRole('button', { name: '获取验证码' }).click();
-    await page.getByLabel('验证码').waitFor();
-    const code = /\d{6}/.exec(hub.emulators.sms.inbox(person.phone).at(-1)?.text ?? '')?.[0];
-    assert.ok(code, `no login code reached ${person.phone}`);
-    await page.getByLabel('验证码').fill(code);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await logInWithSmsCode(page, hub, person.phone);
     await page.waitForURL(`${origin}/app/me`);
-
-    const realName = page.getByRole('region', { name: '实名认证' });
-    await realName.getByLabel('姓名').fill(person.name);
-    await realName.getByLabel('身份证号').fill(person.nationalId);
-    await realName.getByRole('checkbox').check();
-    await realName.getByRole('button', { name: '提交认证' }).click();
-    await realName.getByText('已通过公安部门核验', { exact: false }).waitFor();
-
-    const link = page.getByRole('region', { name: '绑定证件', exact: true });
-    for (const [kind, value] of [['plate', person.plate], ['library-card', person.libraryCard]] as const) {
-      await link.getByLabel('证件类型').selectOption(kind);
-      if (kind === 'library-card') await link.getByLabel('所在城市').selectOption('shanghai');
-      await link.getByLabel('号码').fill(value);
-      await link.getByRole('checkbox').check();
-      await link.getByRole('button', { name: '绑定' }).click();
-      await link.getByRole('status').filter({ hasText: '已绑定' }).waitFor();
-    }
+    await proveRealName(page, person);
+    await linkIdentifier(page, { kind: 'plate', value: person.plate });
+    await linkIdentifier(page, { kind: 'library-card', value: person.libraryCard, cityId: 'shanghai' });
     const linked = page.getByRole('region', { name: '已绑定证件' });
     await linked.getByText('车牌号').waitFor();
     await linked.getByText('借书证').waitFor();

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible, ensureWebBuild, focused, PHONE, screenshotBoth, tabTo, watchConsole as collectConsoleErrors, openBrowserRig, skipWithoutBuild, type BrowserRig } from '../helpers/browser.ts';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { testEngines } from '../helpers/stores.ts';
+import { linkIdentifier, logInWithSmsCode, proveRealName } from '../helpers/citizen-steps.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { generateVehicle } from '../../emulators/departments/vehicle-administration/records.ts';
@@ -79,18 +80,6 @@ describe('citizen web app in a browser (390 × 844)', () => {
   /** Waits until the image matched by `selector` has loaded and has a size. */
   const imageLoaded = (on: Page, selector: string) =>
     on.waitForFunction(`(() => { const img = document.querySelector(${JSON.stringify(selector)}); return img !== null && img.complete && img.naturalWidth > 0; })()`);
-
-  /** Logs in on the app's login page (already open) with the SMS code sent to `phone`. */
-  const smsLogin = async (on: Page, phone: string) => {
-    await on.getByLabel('手机号').fill(phone);
-    await on.getByRole('button', { name: '获取验证码' }).click();
-    await on.getByLabel('验证码').waitFor();
-    const text = hub.emulators.sms.inbox(phone).at(-1)?.text ?? '';
-    const code = /\d{6}/.exec(text)?.[0];
-    assert.ok(code, `no login code reached ${phone}: "${text}"`);
-    await on.getByLabel('验证码').fill(code);
-    await on.getByRole('button', { name: '登录', exact: true }).click();
-  };
 
   /** The wallet app scans the open checkout's QR code (read from the hub's store) and pays it. */
   const scanAndPay = async (wallet: DemoWallet) => {
@@ -206,19 +195,8 @@ describe('citizen web app in a browser (390 × 844)', () => {
     await page.getByRole('link', { name: '前往「我的」完成' }).click();
     await page.waitForURL(`${origin}/app/me`);
     await page.getByRole('heading', { level: 1, name: '我的' }).waitFor();
-    const realName = page.getByRole('region', { name: '实名认证' });
-    await realName.getByLabel('姓名').fill(person.name);
-    await realName.getByLabel('身份证号').fill(person.nationalId);
-    await realName.getByRole('checkbox').check();
-    await realName.getByRole('button', { name: '提交认证' }).click();
-    await realName.getByText('已通过公安部门核验', { exact: false }).waitFor();
-
-    const link = page.getByRole('region', { name: '绑定证件', exact: true });
-    await link.getByLabel('证件类型').selectOption('plate');
-    await link.getByLabel('号码').fill(person.plate);
-    await link.getByRole('checkbox').check();
-    await link.getByRole('button', { name: '绑定' }).click();
-    await link.getByRole('status').filter({ hasText: '已绑定' }).waitFor();
+    await proveRealName(page, person);
+    await linkIdentifier(page, { kind: 'plate', value: person.plate });
     await page.getByRole('region', { name: '已绑定证件' }).getByText('车牌号').waitFor();
     await assertAccessible(page, 'the Me page');
     await shoot('08-me');
@@ -337,7 +315,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
       await shoot('18-pay-page-login', other);
       await payCard.getByRole('button', { name: '登录后支付' }).click();
       await other.waitForURL((u) => u.pathname === '/app/login' && u.searchParams.get('next') === `/app/pay/${code}`);
-      await smsLogin(other, demoCitizen(FRIEND, hub.services.catalog.getCity('shanghai')).phone);
+      await logInWithSmsCode(other, hub, demoCitizen(FRIEND, hub.services.catalog.getCity('shanghai')).phone);
       await other.waitForURL(`${origin}/app/pay/${code}`);
 
       await payCard.getByRole('radio', { name: '云闪付' }).check();

@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { WEB_APP_DIST_DIR } from '../../src/http/routes/web-app.routes.ts';
 import type { TestHub } from './hub.ts';
@@ -169,4 +169,69 @@ export async function tabTo(page: Page, text: RegExp, limit = 40): Promise<numbe
     }
   }
   throw new Error(`Tab never reached an element matching ${text} within ${limit} presses`);
+}
+
+/** What {@link phoneSuite} gives the tests of its `describe`, once its `before` has run. */
+export interface PhoneSuite {
+  readonly hub: TestHub;
+  readonly rig: BrowserRig;
+  readonly origin: string;
+  /** A phone-sized page (390 × 844, touch) in a context of its own. */
+  readonly page: Page;
+  /** Every console error of every page of the suite. */
+  readonly consoleErrors: string[];
+  /** Whether the suite started (the web app is built). */
+  readonly built: boolean;
+  /** Skips the test, saying why, when the web app could not be built; true when skipped. */
+  skipUnlessBuilt(t: TestContext): boolean;
+}
+
+/**
+ * The usual phone-sized browser suite, registered in the current `describe`: before its tests a hub
+ * (`startHub`), Chromium and a page; after them both closed. Nothing starts when the web app cannot be built.
+ *
+ * @example
+ *   const suite = phoneSuite(() => startTestHub(testEngines()[0]))
+ *   it('opens', async (t) => { if (suite.skipUnlessBuilt(t)) return; await suite.page.goto(`${suite.origin}/app/`) })
+ */
+export function phoneSuite(startHub: () => Promise<TestHub>): PhoneSuite {
+  const started: { hub?: TestHub; rig?: BrowserRig; page?: Page } = {};
+  const consoleErrors: string[] = [];
+  before(async () => {
+    if (!ensureWebBuild()) return;
+    started.hub = await startHub();
+    started.rig = await openBrowserRig(started.hub, consoleErrors);
+    started.page = await started.rig.newPage({ viewport: PHONE, hasTouch: true });
+  });
+  after(() => started.rig?.close());
+  const get = <K extends keyof typeof started>(key: K): NonNullable<(typeof started)[K]> => {
+    const value = started[key];
+    assert.ok(value, `the browser suite has no ${key}: the web app is not built`);
+    return value;
+  };
+  return {
+    get hub() {
+      return get('hub');
+    },
+    get rig() {
+      return get('rig');
+    },
+    get origin() {
+      return get('rig').origin;
+    },
+    get page() {
+      return get('page');
+    },
+    consoleErrors,
+    get built() {
+      return started.rig !== undefined;
+    },
+    skipUnlessBuilt: (t) => skipWithoutBuild(started.rig !== undefined, t),
+  };
+}
+
+/** Checks the screen with axe-core, then saves it at both sizes. */
+export async function checkAndShoot(page: Page, name: string): Promise<void> {
+  await assertAccessible(page, name);
+  await screenshotBoth(page, name);
 }

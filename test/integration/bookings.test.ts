@@ -5,6 +5,7 @@ import { testEngines } from '../helpers/stores.ts';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { generateVehicle } from '../../emulators/departments/vehicle-administration/records.ts';
 import { VEHICLE_ADMIN_DEMO_API_KEY } from '../../emulators/departments/vehicle-administration/server.ts';
+import { maskName } from '../../emulators/population.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import { daysBetween } from '../../src/time-zone.ts';
 import { SEED_CITY_REGIONS } from '../../src/model/regions.ts';
@@ -138,6 +139,8 @@ for (const engine of testEngines()) {
       const partner = await hub.loginPerson(12, 'shanghai');
       const listed = await hub.app.inject({ method: 'GET', url: '/v1/bookings', headers: bearer(partner.token) });
       assert.equal(listed.json().items[0].role, 'partner');
+      assert.equal(listed.json().items[0].bookedBy, maskName(groom.person.name), 'the other party sees who asked, masked');
+      assert.equal(held.json().bookedBy, undefined, 'the booker is not told their own name');
       const confirmed = await hub.app.inject({ method: 'POST', url: `/v1/bookings/${held.json().id}/partner-confirmation`, headers: bearer(partner.token) });
       assert.equal(confirmed.statusCode, 200, confirmed.body);
       assert.equal(confirmed.json().status, 'confirmed');

@@ -31,6 +31,8 @@ export interface Booking {
   readonly note?: string;
   readonly role: 'booker' | 'partner';
   readonly partner?: { readonly name: string; readonly confirmed: boolean };
+  /** To the other party: who booked (masked). */
+  readonly bookedBy?: string;
   readonly outcome?: { readonly code: string; readonly message: string };
   readonly createdAt: string;
 }

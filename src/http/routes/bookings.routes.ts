@@ -41,6 +41,7 @@ const Booking = Type.Object({
   note: Type.Optional(Type.String()),
   role: Type.Union([Type.Literal('booker'), Type.Literal('partner')]),
   partner: Type.Optional(Type.Object({ name: Type.String(), confirmed: Type.Boolean() })),
+  bookedBy: Type.Optional(Type.String({ description: 'to the other party (role partner): the proved name of who made the booking, masked' })),
   outcome: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   createdAt: Type.String({ format: 'date-time' }),
 });

@@ -1,11 +1,12 @@
 import { useId, type ReactNode } from 'react';
 import type { ServiceRecord } from '../api.ts';
 import { daysUntil, yuan } from '../format.ts';
-import { useText } from '../i18n.tsx';
-import { valueLabel } from '../labels.ts';
 import { useServiceText } from '../texts/services.ts';
 import { Fields, num, text } from './fields.tsx';
 import '../styles/services.css';
+
+/** Units as a reader writes them; the companies send them in plain ASCII. */
+const UNIT_SYMBOLS: Readonly<Record<string, string>> = { m3: 'm³' };
 
 /** Whether a bill is overdue: the company says so, or it is unpaid past its due date. */
 export function billOverdue(record: ServiceRecord): boolean {
@@ -14,10 +15,22 @@ export function billOverdue(record: ServiceRecord): boolean {
   return record.status === 'unpaid' && dueOn !== undefined && daysUntil(dueOn) < 0;
 }
 
+/**
+ * Bills as a person wants to see them, whichever company sent them in which order: the ones still
+ * to pay first, soonest due first; then the paid ones, newest period first.
+ */
+export function billsInOrder(records: readonly ServiceRecord[]): ServiceRecord[] {
+  const open = (r: ServiceRecord) => text(r.status) !== 'paid';
+  return [...records].sort((a, b) => {
+    if (open(a) !== open(b)) return open(a) ? -1 : 1;
+    const order = open(a) ? (text(a.dueOn) ?? '').localeCompare(text(b.dueOn) ?? '') : (text(b.period) ?? '').localeCompare(text(a.period) ?? '');
+    return order || (text(a.id) ?? '').localeCompare(text(b.id) ?? '');
+  });
+}
+
 /** A water, electricity or gas bill: the amount, the due date (overdue marked in words), usage. */
 export function BillCard({ record, actions }: { record: ServiceRecord; actions?: (describedBy: string | undefined) => ReactNode }) {
   const s = useServiceText();
-  const { lang } = useText();
   const titleId = useId();
   const status = text(record.status) ?? 'unpaid';
   const overdue = billOverdue(record);
@@ -31,7 +44,7 @@ export function BillCard({ record, actions }: { record: ServiceRecord; actions?:
     <article className={overdue ? 'card record overdue' : 'card record'} data-record-id={text(record.id)} aria-labelledby={titleId}>
       <div className="record-head">
         <h3 className="record-title" id={titleId}>
-          {s.billTitle(valueLabel(text(record.utility) ?? '', lang), text(record.period) ?? '')}
+          {s.billTitle(s.utilityName(text(record.utility) ?? ''), text(record.period) ?? '')}
         </h3>
         <span className={badge}>{s.billStatus(shownStatus)}</span>
       </div>
@@ -39,7 +52,7 @@ export function BillCard({ record, actions }: { record: ServiceRecord; actions?:
       <Fields
         rows={[
           [
-            s.dueOn,
+            s.billDueOn,
             dueOn ? (
               <>
                 {dueOn}
@@ -47,7 +60,7 @@ export function BillCard({ record, actions }: { record: ServiceRecord; actions?:
               </>
             ) : undefined,
           ],
-          [s.usage, usage !== undefined ? `${usage} ${text(record.unit) ?? ''}` : undefined],
+          [s.usage, usage !== undefined ? `${usage} ${UNIT_SYMBOLS[text(record.unit) ?? ''] ?? text(record.unit) ?? ''}` : undefined],
           [s.account, text(record.accountNumber)],
         ]}
       />

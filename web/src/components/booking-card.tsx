@@ -10,6 +10,8 @@ import { Sheet } from './sheet.tsx';
 
 /** How often a booking waiting for its department (or for a fee just paid) is asked about again. */
 const POLL_MS = 1500;
+/** The other party may take minutes to confirm from their own phone: asked about less often. */
+const PARTNER_POLL_MS = 3000;
 
 const BADGE: Record<Booking['status'], string> = {
   held: 'badge badge-warn',
@@ -19,9 +21,11 @@ const BADGE: Record<Booking['status'], string> = {
   refused: 'badge badge-error',
 };
 
-/** Follows a booking that waits on someone else (the department, or the fee's write-back) until it settles. */
+/** Follows a booking that waits on someone else (the department, the fee's write-back, the other party) until it settles. */
 function useFollow(booking: Booking, paid: boolean, onChange: (next: Booking) => void): void {
-  const following = booking.status === 'held' && (booking.awaiting === 'department' || (booking.awaiting === 'payment' && paid));
+  const awaitsPartner = booking.awaiting === 'partner' && booking.role === 'booker';
+  const following = booking.status === 'held' && (booking.awaiting === 'department' || (booking.awaiting === 'payment' && paid) || awaitsPartner);
+  const pollMs = awaitsPartner ? PARTNER_POLL_MS : POLL_MS;
   const { id, status, awaiting } = booking;
   useEffect(() => {
     if (!following) return undefined;
@@ -38,14 +42,14 @@ function useFollow(booking: Booking, paid: boolean, onChange: (next: Booking) =>
       } catch {
         if (controller.signal.aborted) return; // a passing failure: ask again
       }
-      timer = window.setTimeout(() => void tick(), POLL_MS);
+      timer = window.setTimeout(() => void tick(), pollMs);
     };
-    timer = window.setTimeout(() => void tick(), POLL_MS);
+    timer = window.setTimeout(() => void tick(), pollMs);
     return () => {
       controller.abort();
       window.clearTimeout(timer);
     };
-  }, [following, id, status, awaiting, onChange]);
+  }, [following, pollMs, id, status, awaiting, onChange]);
 }
 
 /**
@@ -98,7 +102,7 @@ export function BookingCard({ booking, serviceName, onChange }: { booking: Booki
     ...(booking.confirmationNumber ? ([[t.bookingConfirmation, booking.confirmationNumber]] as Array<[string, string]>) : []),
     ...(booking.feeFen !== undefined ? ([[t.bookingFee, yuan(booking.feeFen)]] as Array<[string, string]>) : []),
     ...(booking.partner
-      ? ([[booking.role === 'partner' ? t.bookingBookedBy : t.bookingPartner, booking.role === 'partner' ? t.bookingPartnerYou : `${booking.partner.name} · ${booking.partner.confirmed ? t.partnerConfirmed : t.partnerNotConfirmed}`]] as Array<[string, string]>)
+      ? ([[booking.role === 'partner' ? t.bookingBookedBy : t.bookingPartner, booking.role === 'partner' ? t.bookingPartnerYou(booking.bookedBy) : `${booking.partner.name} · ${booking.partner.confirmed ? t.partnerConfirmed : t.partnerNotConfirmed}`]] as Array<[string, string]>)
       : []),
     ...(held && booking.holdExpiresAt ? ([[t.bookingHoldUntil, formatTime(booking.holdExpiresAt)]] as Array<[string, string]>) : []),
     ...(booking.note ? ([[t.bookingNote, booking.note]] as Array<[string, string]>) : []),

@@ -12,19 +12,11 @@ import { BookingErrorNotice } from './booking-error.tsx';
 import { BookingList } from './booking-list.tsx';
 import { ErrorNotice, Loading } from './error-notice.tsx';
 import { RecordsGuidance } from './guidance.tsx';
-import { WaitingRoomStatus } from './waiting-room.tsx';
+import { useQueuedBooking, WaitingRoomStatus } from './waiting-room.tsx';
 
 const NATIONAL_ID = /^[0-9]{17}[0-9Xx]$/;
 
 type Partner = { readonly name: string; readonly nationalId: string };
-
-/** A booking waiting its turn in the service's waiting room: asked again, with the ticket, once admitted. */
-interface Queued {
-  readonly slotId: string;
-  readonly partner?: Partner;
-  readonly key: string;
-  readonly ticket: WaitingTicket;
-}
 
 /** The other party of a marriage registration: they confirm from their own account. */
 function PartnerFields({ name, nationalId, onName, onNationalId }: { name: string; nationalId: string; onName(v: string): void; onNationalId(v: string): void }) {
@@ -101,7 +93,8 @@ export function BookingPanel({ cityId, service }: { cityId: string; service: Cit
   const [pending, setPending] = useState<string | null>(null);
   const [failure, setFailure] = useState<{ slotId: string; error: ApiError } | null>(null);
   const [made, setMade] = useState<Booking[]>([]);
-  const [queued, setQueued] = useState<Queued | null>(null);
+  // Kept for this tab: coming back to the page goes on waiting with the same ticket.
+  const [queued, setQueued] = useQueuedBooking(session, cityId, service.id);
 
   const open = (slots.data?.items ?? []).filter((s) => s.remaining > 0);
   const dates = [...new Set(open.map((s) => localDateOf(s.start)))].sort();
@@ -121,6 +114,9 @@ export function BookingPanel({ cityId, service }: { cityId: string; service: Cit
       }
       setQueued(null);
       setMade((previous) => [answer, ...previous.filter((b) => b.id !== answer.id)]);
+      // The other party's national id is not left on screen once the booking carries it.
+      setPartnerName('');
+      setPartnerId('');
     } catch (error) {
       setQueued(null);
       const refused = asApiError(error);
@@ -147,10 +143,13 @@ export function BookingPanel({ cityId, service }: { cityId: string; service: Cit
 
   const queueEnded = (ticket: WaitingTicket | null, error?: ApiError) => {
     const slotId = queued?.slotId;
+    const resumed = queued?.resumed === true;
     setQueued(null);
     if (!slotId) return;
-    if (error) setFailure({ slotId, error });
-    else if (ticket?.state === 'expired') setFailure({ slotId, error: new ApiError(409, 'HUTONG_ERR_WAITING_TICKET_EXPIRED', 'The waiting-room ticket ran out; book again to join the waiting room again') });
+    if (error) {
+      // A kept ticket the hub no longer knows is simply dropped: the person had not just asked for it.
+      if (!resumed) setFailure({ slotId, error });
+    } else if (ticket?.state === 'expired') setFailure({ slotId, error: new ApiError(409, 'HUTONG_ERR_WAITING_TICKET_EXPIRED', 'The waiting-room ticket ran out; book again to join the waiting room again') });
   };
 
   const guided = failure && ['HUTONG_ERR_CONSENT_REQUIRED', 'HUTONG_ERR_REAL_NAME_REQUIRED', 'HUTONG_ERR_IDENTIFIER_REQUIRED'].includes(failure.error.code);
@@ -179,7 +178,7 @@ export function BookingPanel({ cityId, service }: { cityId: string; service: Cit
         {!session && slots.data ? <p className="hint">{t.loginToBook}</p> : null}
         {askPartner ? <PartnerFields name={partnerName} nationalId={partnerId} onName={setPartnerName} onNationalId={setPartnerId} /> : null}
         {askPartner && !partnerReady ? <p className="hint">{t.partnerFirst}</p> : null}
-        {queued ? <WaitingRoomStatus key={queued.ticket.ticketId} ticket={queued.ticket} onAdmitted={admitted} onEnded={queueEnded} onLeave={() => setQueued(null)} /> : null}
+        {queued ? <WaitingRoomStatus key={queued.ticket.ticketId} ticket={queued.ticket} checkAtOnce={queued.resumed === true} onAdmitted={admitted} onEnded={queueEnded} onLeave={() => setQueued(null)} /> : null}
         {failure ? (
           <div className="booking-failure">
             {guided ? (

@@ -6,6 +6,7 @@ import { RecordsGuidance } from '../components/guidance.tsx';
 import { PayShareLink } from '../components/pay-share.tsx';
 import { PaymentFlow } from '../components/payment-flow.tsx';
 import { RecordView } from '../components/record-views.tsx';
+import { billsInOrder } from '../components/bill-card.tsx';
 import { RoadConditions } from '../components/road-conditions.tsx';
 import { Sheet as SheetDialog } from '../components/sheet.tsx';
 import { useText } from '../i18n.tsx';
@@ -92,7 +93,7 @@ function Records({ cityId, service, citizenKey }: { cityId: string; service: Cit
         })}
       {records.data.items.length === 0 ? <p className="muted">{t.noRecords}</p> : null}
       <div className="records" aria-busy={records.loading}>
-        {records.data.items.map((record, index) => (
+        {(records.data.recordType === 'Bill' ? billsInOrder(records.data.items) : records.data.items).map((record, index) => (
           <RecordView
             key={typeof record.id === 'string' ? record.id : index}
             cityId={cityId}

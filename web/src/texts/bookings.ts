@@ -2,7 +2,10 @@ import { useText } from '../i18n.tsx';
 
 /** Texts of a booking service's waiting room, shown while the person waits their turn to book. */
 const zh = {
-  waitingInQueue: (ahead: number, seconds: number) => `排队中 · 前面还有 ${ahead} 人 · 预计等待约 ${seconds} 秒`,
+  waitingTitle: '排队等候',
+  // No-break spaces keep each number with its unit when a phone wraps the line.
+  waitingInQueue: (ahead: number, seconds: number) =>
+    ahead === 0 ? `排队中 · 下一位就是您 · 预计等待约\u00a0${seconds}\u00a0秒` : `排队中 · 前面还有\u00a0${ahead}\u00a0人 · 预计等待约\u00a0${seconds}\u00a0秒`,
   waitingHint: '现在预约的人较多，大家按先后顺序排队。请保持本页打开：轮到您时会自动为您预约。',
   waitingAdmitted: '轮到您了，正在为您预约…',
   waitingLeave: '退出排队',
@@ -18,7 +21,9 @@ const zh = {
 export type BookingTexts = typeof zh;
 
 const en: BookingTexts = {
-  waitingInQueue: (ahead, seconds) => `In the queue · ${ahead} ahead of you · about ${seconds} s`,
+  waitingTitle: 'Your place in the queue',
+  waitingInQueue: (ahead, seconds) =>
+    ahead === 0 ? `In the queue · you are next · about\u00a0${seconds}\u00a0s` : `In the queue · ${ahead}\u00a0ahead of you · about\u00a0${seconds}\u00a0s`,
   waitingHint: 'Many people are booking right now, so everyone takes a turn in order of arrival. Keep this page open: when your turn comes, the booking is made for you.',
   waitingAdmitted: "It's your turn: booking…",
   waitingLeave: 'Leave the queue',

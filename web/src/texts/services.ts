@@ -49,6 +49,8 @@ const zh = {
   overdue: '已逾期',
   // Bills
   billTitle: (utility: string, period: string) => `${utility} · ${period}`,
+  billDueOn: '缴费截止日期',
+  utilityName: (utility: string) => ({ water: '水费', electricity: '电费', gas: '燃气费' })[utility] ?? utility,
   amount: '金额',
   usage: '用量',
   account: '户号',
@@ -155,6 +157,8 @@ const en: ServiceTexts = {
   renewalsLeft: 'Renewals left',
   overdue: 'Overdue',
   billTitle: (utility, period) => `${utility} · ${period}`,
+  billDueOn: 'Due',
+  utilityName: (utility) => ({ water: 'Water', electricity: 'Electricity', gas: 'Gas' })[utility] ?? utility,
   amount: 'Amount',
   usage: 'Usage',
   account: 'Account',
