@@ -35,7 +35,7 @@ function addDays(date: string, days: number): string {
 
 describe('every seed service by clicking (390 × 844, and 1280 × 800 screenshots)', () => {
   const person = residentForEveryService();
-  const suite = phoneSuite(() => startTestHub(testEngines()[0]));
+  const suite = phoneSuite(() => startTestHub(testEngines()[0], {}, { importBatchFiles: false }));
   const { consoleErrors, skipUnlessBuilt } = suite;
   let hub: TestHub;
   let origin: string;

@@ -55,7 +55,7 @@ describe('citizen web app in a browser (390 × 844)', () => {
 
   before(async () => {
     if (!ensureWebBuild()) return;
-    hub = await startTestHub(testEngines()[0]);
+    hub = await startTestHub(testEngines()[0], {}, { importBatchFiles: false });
     rig = await openBrowserRig(hub, consoleErrors);
     ({ origin, browser } = rig);
     page = await rig.newPage({ viewport: VIEWPORT, hasTouch: true });

@@ -13,7 +13,7 @@ const [engine] = testEngines();
 describe('logging in through the entrances', () => {
   let hub: TestHub;
   before(async () => {
-    hub = await startTestHub(engine);
+    hub = await startTestHub(engine, {}, { importBatchFiles: false });
   });
   after(() => hub.close());
 
@@ -83,7 +83,7 @@ describe('partner apps join with an Ed25519 key and RFC 9421 signed requests', (
   let hub: TestHub;
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   before(async () => {
-    hub = await startTestHub(engine, { adminToken: ADMIN });
+    hub = await startTestHub(engine, { adminToken: ADMIN }, { importBatchFiles: false });
   });
   after(() => hub.close());
 
@@ -147,7 +147,7 @@ describe('partner apps join with an Ed25519 key and RFC 9421 signed requests', (
 describe('the web entrance pushes by SMS', () => {
   let hub: TestHub;
   before(async () => {
-    hub = await startTestHub(engine);
+    hub = await startTestHub(engine, {}, { importBatchFiles: false });
   });
   after(() => hub.close());
 

@@ -8,7 +8,7 @@ for (const engine of testEngines()) {
   describe(`sessions with rotating refresh tokens on ${engine.name}`, () => {
     let hub: TestHub;
     before(async () => {
-      hub = await startTestHub(engine);
+      hub = await startTestHub(engine, {}, { importBatchFiles: false });
     });
     after(() => hub.close());
 

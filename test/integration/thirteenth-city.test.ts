@@ -56,7 +56,7 @@ describe('a 13th city from configuration alone', () => {
     root = await mkdtemp(path.join(tmpdir(), 'hutong-13th-'));
     await cp('config', root, { recursive: true });
     await writeFile(path.join(root, 'cities', 'suzhou.yaml'), SUZHOU);
-    hub = await startTestHub(engine, { catalogDir: path.join(root, 'cities') });
+    hub = await startTestHub(engine, { catalogDir: path.join(root, 'cities') }, { importBatchFiles: false });
   });
   after(async () => {
     await hub.close();

@@ -33,7 +33,7 @@ for (const engine of testEngines()) {
       `/v1/cities/shanghai/services/traffic.violations/records${plate ? `?plate=${encodeURIComponent(plate)}` : ''}`;
 
     before(async () => {
-      hub = await startTestHub(engine);
+      hub = await startTestHub(engine, {}, { importBatchFiles: false });
       alice = (await hub.loginPerson(aliceNumber, 'shanghai')).token;
       bob = (await hub.loginPerson(bobNumber, 'shanghai')).token;
     });
@@ -214,7 +214,7 @@ describe('department failures reach the citizen as distinct codes', () => {
   let hub: TestHub;
   let token: string;
   before(async () => {
-    hub = await startTestHub(engine, { departmentTimeoutMs: 500 });
+    hub = await startTestHub(engine, { departmentTimeoutMs: 500 }, { importBatchFiles: false });
     const { token: signedIn, person } = await hub.loginPerson(7, 'wuhan');
     token = signedIn;
     assert.equal((await hub.linkPlate(token, person.plate)).statusCode, 201);
@@ -233,7 +233,7 @@ describe('login codes are throttled outside demo mode', () => {
   const [engine] = testEngines();
   let hub: TestHub;
   before(async () => {
-    hub = await startTestHub(engine, { demoMode: false });
+    hub = await startTestHub(engine, { demoMode: false }, { importBatchFiles: false });
   });
   after(() => hub.close());
 
