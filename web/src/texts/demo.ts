@@ -13,7 +13,6 @@ const zh = {
   fillCode: '填入验证码',
   fillRealName: (name: string) => `填入模拟居民${name}的姓名与身份证号`,
   fillIdentifier: (name: string, value: string) => `填入${name}的号码 ${value}`,
-  platformUser: (platform: string, userId: string) => `${platform}授权页的用户 ID：${userId}`,
 };
 
 export type DemoTexts = typeof zh;
@@ -31,7 +30,6 @@ const en: DemoTexts = {
   fillCode: 'Fill in the code',
   fillRealName: (name) => `Fill in ${name}'s name and national id`,
   fillIdentifier: (name, value) => `Fill in ${name}'s number ${value}`,
-  platformUser: (platform, userId) => `User id on ${platform}'s authorization page: ${userId}`,
 };
 
 const TEXTS = { zh, en } as const;
