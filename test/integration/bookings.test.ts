@@ -9,6 +9,7 @@ import { maskName } from '../../emulators/population.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import { daysBetween } from '../../src/time-zone.ts';
 import { SEED_CITY_REGIONS } from '../../src/model/regions.ts';
+import { scanAndPay } from '../helpers/wallets.ts';
 
 const SHANGHAI = { id: 'shanghai', ...SEED_CITY_REGIONS.shanghai };
 const today = new Date(REFERENCE_DATE.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
@@ -183,8 +184,7 @@ for (const engine of testEngines()) {
       });
       assert.equal(pay.statusCode, 201, pay.body);
       assert.equal(pay.json().amountFen, slot.feeFen);
-      const paid = await fetch(`${hub.emulators.url}/wechatpay/_demo/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qrCodeContent: pay.json().qrCodeContent, payerId: 'payer-openid-1' }) });
-      assert.equal(paid.status, 200);
+      await scanAndPay(hub.emulators.url, 'wechatpay', pay.json().qrCodeContent);
       let booking: Record<string, unknown> = {};
       for (let i = 0; i < 200 && booking.status !== 'confirmed'; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));

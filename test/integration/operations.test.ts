@@ -5,6 +5,7 @@ import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import { localDate } from '../../src/time-zone.ts';
+import { scanAndPay } from '../helpers/wallets.ts';
 
 const [engine] = testEngines();
 const ADMIN = 'operations-admin-token-0123456789';
@@ -195,8 +196,7 @@ describe('the operator console\'s API: overview, metrics, payments summary, faul
     });
     assert.equal(created.statusCode, 201, created.body);
     const payment = created.json();
-    const pay = await fetch(`${hub.emulators.url}/unionpay/_demo/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qrCodeContent: payment.qrCodeContent, payerId: 'payer-1' }) });
-    assert.equal(pay.status, 200, await pay.text());
+    await scanAndPay(hub.emulators.url, 'unionpay', payment.qrCodeContent);
     let summary: { date?: string; totals?: unknown; byWallet?: unknown; byStatus?: unknown; writeBack?: { waiting: number; done: number } } = {};
     for (let i = 0; i < 200; i++) {
       summary = (await hub.app.inject({ method: 'GET', url: '/v1/admin/payments/summary', headers: admin })).json();

@@ -14,6 +14,7 @@ import { demoToken } from '../../src/cli.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import { paymentLedger } from '../../emulators/departments/kit/payments.ts';
+import { scanAndPay } from '../helpers/wallets.ts';
 
 const SMS_KEY = 'crash-test-sms-key';
 const TAIYUAN = { id: 'taiyuan', regionCode: '140100', platePrefix: '晋A' };
@@ -81,8 +82,7 @@ for (const store of STORES) describe(`a hub killed between the wallet's success 
 
     // The traffic police cannot take the payment now: the write-back job fails and waits to retry.
     emulators.faults.set('traffic-police', { failRate: 1 });
-    const paid = await fetch(`${emulators.url}/alipay-pay/_demo/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qrCodeContent: payment.qrCodeContent, payerId: '2088000012345678' }) });
-    assert.equal(paid.status, 200);
+    await scanAndPay(emulators.url, 'alipay', payment.qrCodeContent);
     const view = async (url: string) => (await (await fetch(`${url}/v1/payments/${payment.id}`, { headers: auth })).json()) as { state: string; history: Array<{ reason: string }> };
     for (let i = 0; i < 100 && (await view(first.url)).state !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal((await view(first.url)).state, 'succeeded', 'the wallet\'s success reached the hub');

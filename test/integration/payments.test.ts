@@ -5,12 +5,11 @@ import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
 import { WECHAT_DEMO_APPS } from '../../emulators/channels/wechat/wechat.apps.ts';
+import { scanAndPay as payWithWallet, WALLET_PAY, type DemoWallet } from '../helpers/wallets.ts';
 
 /** Where each wallet's emulator takes a "scan and pay" from its app, and a payer as that wallet names its users. */
-const PAY_PATH = { alipay: '/alipay-pay/_demo/pay', wechatpay: '/wechatpay/_demo/pay', unionpay: '/unionpay/_demo/pay' } as const;
-const PAYER = { alipay: '2088000012345678', wechatpay: 'payer-openid-1', unionpay: 'payer-1' } as const;
-type Wallet = keyof typeof PAY_PATH;
-const WALLETS = Object.keys(PAY_PATH) as Wallet[];
+type Wallet = DemoWallet;
+const WALLETS = Object.keys(WALLET_PAY) as Wallet[];
 
 const WUHAN = { id: 'wuhan', regionCode: '420100', platePrefix: '鄂A' };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -46,10 +45,7 @@ for (const engine of testEngines()) {
     const create = (token: string, key: string, body: Record<string, string>) =>
       hub.app.inject({ method: 'POST', url: '/v1/payments', headers: { ...bearer(token), 'idempotency-key': key }, payload: { cityId: 'wuhan', serviceId: 'traffic.violations', ...body } });
 
-    async function scanAndPay(wallet: Wallet, qrCodeContent: string): Promise<void> {
-      const res = await fetch(`${hub.emulators.url}${PAY_PATH[wallet]}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qrCodeContent, payerId: PAYER[wallet] }) });
-      assert.equal(res.status, 200, `${wallet} pay: ${res.status} ${await res.text()}`);
-    }
+    const scanAndPay = (wallet: Wallet, qrCodeContent: string) => payWithWallet(hub.emulators.url, wallet, qrCodeContent);
 
     async function settled(token: string, id: string, state = 'succeeded'): Promise<Record<string, unknown>> {
       for (let i = 0; i < 400; i++) {

@@ -4,11 +4,11 @@ import { testEngines } from '../helpers/stores.ts';
 import { REFERENCE_DATE, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { generateViolations } from '../../emulators/departments/traffic-police/violations.ts';
 import { demoCitizen } from '../../src/demo/demo-citizens.ts';
+import { WALLET_PAY } from '../helpers/wallets.ts';
 
 const ADMIN = 'test-admin-token-0123456789abcdef';
 const NINGBO = { id: 'ningbo', regionCode: '330200', platePrefix: '浙B' };
 const PREFIX = { alipay: '/alipay-pay', wechatpay: '/wechatpay', unionpay: '/unionpay' } as const;
-const PAYER = { alipay: '2088000012345678', wechatpay: 'payer-openid-1', unionpay: 'payer-1' } as const;
 type Wallet = keyof typeof PREFIX;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -46,7 +46,7 @@ describe('reconciliation against every wallet\'s statement', () => {
   const pay = async (i: number, wallet: Wallet, scan = true) => {
     const res = await hub.app.inject({ method: 'POST', url: '/v1/payments', headers: { ...bearer(token), 'idempotency-key': `r-${i}` }, payload: { cityId: 'ningbo', serviceId: 'traffic.violations', recordId: fines[i]!.id, wallet } });
     assert.equal(res.statusCode, 201, res.body);
-    if (scan) await emulator(wallet, 'pay', { qrCodeContent: res.json().qrCodeContent, payerId: PAYER[wallet] });
+    if (scan) await emulator(wallet, 'pay', { qrCodeContent: res.json().qrCodeContent, payerId: WALLET_PAY[wallet].payerId });
     return res.json() as { id: string; outTradeNo: string; amountFen: number };
   };
   const admin = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
@@ -85,7 +85,7 @@ describe('reconciliation against every wallet\'s statement', () => {
     const lost = await pay(4, 'unionpay', false);
     hub.emulators.faults.set('traffic-police', { failRate: 1 });
     const checkout = await hub.app.inject({ method: 'GET', url: `/v1/payments/${unrecorded.id}`, headers: bearer(token) });
-    await emulator('wechatpay', 'pay', { qrCodeContent: checkout.json().qrCodeContent, payerId: PAYER.wechatpay });
+    await emulator('wechatpay', 'pay', { qrCodeContent: checkout.json().qrCodeContent, payerId: WALLET_PAY.wechatpay.payerId });
     assert.equal((await admin('POST', '/v1/admin/payments/settle-pending', { olderThanMinutes: 0 })).json().changed, 1);
     const date = today();
     await emulator('unionpay', 'statement-adjustments', { date, kind: 'add-payment', outTradeNo: lost.outTradeNo, amountFen: lost.amountFen });

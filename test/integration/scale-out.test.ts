@@ -14,6 +14,7 @@ import type { TestEngine } from '../helpers/stores.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { redisMissing, TEST_REDIS_URL } from '../helpers/redis.ts';
 import { until } from '../helpers/until.ts';
+import { scanAndPay } from '../helpers/wallets.ts';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const VIOLATIONS = '/v1/cities/wuhan/services/traffic.violations/records';
@@ -95,8 +96,7 @@ describe('two hub processes on one PostgreSQL and one Redis', { skip: why }, () 
     assert.ok(fine, 'the demo citizen has an unpaid fine');
     const created = await a.app.inject({ method: 'POST', url: '/v1/payments', headers: { ...bearer(token), 'idempotency-key': 'scale-1' }, payload: { cityId: 'wuhan', serviceId: 'traffic.violations', recordId: fine.id, wallet: 'alipay' } });
     assert.equal(created.statusCode, 201, created.body);
-    const paid = await fetch(`${a.emulators.url}/alipay-pay/_demo/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qrCodeContent: created.json().qrCodeContent, payerId: '2088000012345678' }) });
-    assert.equal(paid.status, 200);
+    await scanAndPay(a.emulators.url, 'alipay', created.json().qrCodeContent);
     await until('the payment to succeed', async () => {
       const res = await a.app.inject({ method: 'GET', url: `/v1/payments/${created.json().id}`, headers: bearer(token) });
       return res.json().state === 'succeeded' || undefined;

@@ -74,15 +74,15 @@ export function DemoResidentPicker({ cityId, onChoose }: { cityId: string; onCho
       </p>
       <ul className="demo-residents" aria-describedby={introId}>
         {residents.data.residents.map((resident) => (
-          <li key={resident.number}>
-            <div>
+          <li key={resident.number} className="slot">
+            <div className="slot-text">
               <strong>{resident.name}</strong>
               <span className="hint">
                 {d.residentSummary(resident.sex, resident.birthDate.slice(0, 4))}
                 {resident.inspectionDueOn ? ` · ${d.inspectionDue(resident.inspectionDueOn)}` : ''}
               </span>
             </div>
-            <button type="button" className="button" onClick={() => choose(resident)}>
+            <button type="button" className="button button-small" onClick={() => choose(resident)}>
               {d.choose(resident.name)}
             </button>
           </li>
