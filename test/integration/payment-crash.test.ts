@@ -95,7 +95,8 @@ for (const store of STORES) describe(`a hub killed between the wallet's success 
     const second = await startHubProcess(env);
     running = second.child;
     let history: Array<{ reason: string }> = [];
-    for (let i = 0; i < 300; i++) {
+    // A job the killed process was running is retried only once pg-boss expires it (60 s), later on a loaded machine.
+    for (let i = 0; i < 600; i++) {
       history = (await view(second.url)).history;
       if (history.some((h) => h.reason.startsWith('recorded by the department'))) break;
       await new Promise((r) => setTimeout(r, 200));
